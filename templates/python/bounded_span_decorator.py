@@ -1,0 +1,3 @@
+@__tracer__.start_as_current_span(__span_name__)
+def __helper__():  # only the decorator line above is inserted
+    ...

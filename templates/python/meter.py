@@ -1,0 +1,1 @@
+__meter__ = __metrics__.get_meter(__name__)

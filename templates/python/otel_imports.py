@@ -1,0 +1,1 @@
+from opentelemetry import metrics, trace

@@ -1,0 +1,17 @@
+with __trace__.use_span(__session_span__, end_on_exit=False):
+    __voice_sessions_started__.add(1, {
+        "tenant.id": __tenant_id__,
+        "voice.room_name.present": __room_name__ != "unknown",
+    })
+
+    async def __on_shutdown__(reason: str) -> None:
+        duration_ms = int((__asyncio__.get_running_loop().time() - __started_at__) * 1000)
+        __session_span__.set_attribute("voice.duration_ms", duration_ms)
+        __voice_session_duration__.record(duration_ms, {
+            "tenant.id": __tenant_id__,
+            "voice.disconnect_reason": reason,
+            "outcome": "error" if reason == "job crashed" else "success",
+        })
+        __session_span__.end()
+
+    __ctx__.add_shutdown_callback(__on_shutdown__)

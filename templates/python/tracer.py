@@ -1,0 +1,1 @@
+__tracer__ = __trace__.get_tracer(__name__)
