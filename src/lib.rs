@@ -1,0 +1,262 @@
+//! `voice-otel-fix`: instruments LiveKit Agents voice bots with OpenTelemetry
+//! in the house style. The pipeline reads top to bottom:
+//!
+//! walk → prefilter (bytes) → decode → parse → detect (registrations, linked
+//! across modules) → plan edits (one transform a file) → apply in memory →
+//! validate → diff → write (atomic) → report.
+
+pub mod config;
+pub mod diff;
+pub mod edit;
+pub mod python;
+pub mod report;
+pub mod source;
+pub mod walk;
+pub mod write;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use tree_sitter::Tree;
+
+use config::Settings;
+use python::detect::link::{self, EntrypointRef, ModuleFacts};
+use report::{FileReport, FileStatus, FindingKind, Report, Summary};
+use source::SourceFile;
+
+/// What to do with the planned changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write them.
+    Apply,
+    /// Show them, write nothing.
+    DryRun,
+    /// Show them, write nothing, and fail when there are any.
+    Check,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub mode: Mode,
+    /// `--exclude` globs, on top of `.gitignore` and configuration.
+    pub excludes: Vec<String>,
+}
+
+/// Bytes that a file registering an entrypoint must contain.
+const REGISTRATION_TOKENS: &[&str] = &["entrypoint_fnc", "rtc_session", "WorkerOptions", "ServerOptions", "AgentServer"];
+
+/// A file read, decoded and parsed.
+struct Parsed {
+    file: SourceFile,
+    tree: Tree,
+    settings: Arc<Settings>,
+}
+
+/// Runs the whole pipeline over `options.paths`.
+pub fn run(options: &Options) -> Report {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (files, walk_errors) = walk::python_files(&options.paths, &options.excludes);
+    let resolver = config::Resolver::default();
+    let prefilter = AhoCorasick::new(REGISTRATION_TOKENS).expect("fixed patterns build");
+
+    let mut reports: Vec<FileReport> = walk_errors
+        .into_iter()
+        .map(|e| {
+            let mut report = FileReport::error(display(&e.path, &cwd), (1, 1), e.message);
+            report.io_error = true;
+            report
+        })
+        .collect();
+    let mut summary = Summary { files_scanned: files.len(), ..Summary::default() };
+
+    // Read, prefilter and parse; what registers entrypoints is kept parsed.
+    enum Stage1 {
+        Parsed(PathBuf, Box<Parsed>, ModuleFacts),
+        Other(PathBuf, PathBuf),
+        Report(FileReport, Option<&'static str>),
+    }
+    let stage1: Vec<Stage1> = files
+        .par_iter()
+        .map(|path| {
+            let shown = display(path, &cwd);
+            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            let settings = match resolver.for_file(path) {
+                Ok(settings) => settings,
+                Err(err) => {
+                    let mut report = FileReport::error(shown, (err.line, err.column), err.to_string());
+                    report.io_error = true;
+                    return Stage1::Report(report, None);
+                }
+            };
+            if settings.excludes(&canonical) {
+                let mut report = FileReport::new(shown, FileStatus::Skipped);
+                report.reason = Some("excluded by configuration".into());
+                return Stage1::Report(report, Some("excluded by configuration"));
+            }
+            let bytes = match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
+                    report.io_error = true;
+                    return Stage1::Report(report, None);
+                }
+            };
+            if !prefilter.is_match(&bytes) {
+                return Stage1::Other(canonical, path.clone());
+            }
+            match read_parsed(path, bytes, settings) {
+                Ok(parsed) => {
+                    let facts = python::module_facts(&parsed.tree, &parsed.file.text);
+                    Stage1::Parsed(canonical, Box::new(parsed), facts)
+                }
+                Err(report) => Stage1::Report(report.with_path(shown), None),
+            }
+        })
+        .collect();
+
+    let mut parsed: HashMap<PathBuf, Parsed> = HashMap::new();
+    let mut facts: HashMap<PathBuf, ModuleFacts> = HashMap::new();
+    let mut others: HashMap<PathBuf, PathBuf> = HashMap::new();
+    for stage in stage1 {
+        match stage {
+            Stage1::Parsed(canonical, file, module) => {
+                facts.insert(canonical.clone(), module);
+                parsed.insert(canonical, *file);
+            }
+            Stage1::Other(canonical, path) => {
+                others.insert(canonical, path);
+            }
+            Stage1::Report(report, skipped) => {
+                if let Some(reason) = skipped {
+                    *summary.skipped.entry(reason.to_string()).or_default() += 1;
+                }
+                reports.push(report);
+            }
+        }
+    }
+
+    // Entrypoints, linked across modules; only files we were given are touched.
+    let entrypoints = link::link(&facts);
+    let mut work: Vec<(PathBuf, Vec<EntrypointRef>)> = entrypoints.into_iter().collect();
+    work.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut targets: Vec<(PathBuf, Option<Parsed>, Vec<EntrypointRef>)> = Vec::new();
+    for (canonical, refs) in work {
+        if let Some(file) = parsed.remove(&canonical) {
+            targets.push((canonical, Some(file), refs));
+        } else if others.contains_key(&canonical) {
+            targets.push((canonical, None, refs));
+        }
+    }
+    let target_paths: std::collections::HashSet<PathBuf> = targets.iter().map(|t| t.0.clone()).collect();
+
+    let instrumented: Vec<FileReport> = targets
+        .into_par_iter()
+        .map(|(canonical, file, refs)| {
+            let file = match file {
+                Some(file) => file,
+                None => {
+                    let path = &others[&canonical];
+                    let shown = display(path, &cwd);
+                    let loaded = std::fs::read(path)
+                        .map_err(|err| {
+                            let mut report = FileReport::error(shown.clone(), (1, 1), format!("cannot read: {err}"));
+                            report.io_error = true;
+                            report
+                        })
+                        .and_then(|bytes| {
+                            let settings = resolver.for_file(path).unwrap_or_default();
+                            read_parsed(path, bytes, settings).map_err(|r| r.with_path(shown.clone()))
+                        });
+                    match loaded {
+                        Ok(file) => file,
+                        Err(report) => return report,
+                    }
+                }
+            };
+            instrument_file(&file, &refs, options.mode, &cwd)
+        })
+        .collect();
+    reports.extend(instrumented);
+
+    // Files that register entrypoints but are not changed themselves are reported too.
+    for (canonical, file) in parsed {
+        if !target_paths.contains(&canonical) {
+            reports.push(FileReport::new(display(&file.file.path, &cwd), FileStatus::Unchanged));
+        }
+    }
+
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    for report in &reports {
+        summary.entrypoints += report.findings.iter().filter(|f| f.kind == FindingKind::Entrypoint).count();
+        summary.helpers += report.findings.iter().filter(|f| f.kind == FindingKind::Helper).count();
+        summary.llm_call_sites += report.findings.iter().filter(|f| f.kind == FindingKind::LlmCall).count();
+        summary.diagnostics += report.findings.iter().filter(|f| f.kind == FindingKind::Diagnostic).count();
+        for attribute in &report.defaulted {
+            *summary.default_attributes.entry(attribute.to_string()).or_default() += 1;
+        }
+        match report.status {
+            FileStatus::Changed => summary.files_changed += 1,
+            FileStatus::Error => summary.files_with_errors += 1,
+            _ => {}
+        }
+    }
+    Report { version: 1, files: reports, summary }
+}
+
+fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<Parsed, FileReport> {
+    let file = SourceFile::decode(path, bytes)
+        .map_err(|err| FileReport::error(String::new(), (err.line, err.column), err.message))?;
+    let tree = python::parse::parse(&file.text)
+        .map_err(|err| FileReport::error(String::new(), (err.line, err.column), err.message))?;
+    Ok(Parsed { file, tree, settings })
+}
+
+fn instrument_file(parsed: &Parsed, refs: &[EntrypointRef], mode: Mode, cwd: &Path) -> FileReport {
+    let shown = display(&parsed.file.path, cwd);
+    let result = python::instrument(&parsed.file, &parsed.tree, refs, &parsed.settings);
+    let mut report = FileReport::new(shown.clone(), FileStatus::Unchanged);
+    report.findings = result.findings;
+    report.defaulted = result.defaulted;
+    if let Some(err) = result.invalid_output {
+        let mut report = FileReport::error(
+            shown,
+            (err.line, err.column),
+            format!("internal error: the planned rewrite does not parse ({}); file left untouched", err.message),
+        );
+        report.findings = Vec::new();
+        return report;
+    }
+    let Some(new_text) = result.text else { return report };
+    let old_full = String::from_utf8_lossy(&parsed.file.original).into_owned();
+    let new_bytes = parsed.file.encode(&new_text);
+    let new_full = String::from_utf8_lossy(&new_bytes).into_owned();
+    report.diff = diff::unified(&shown, &old_full, &new_full);
+    report.status = FileStatus::Changed;
+    if mode == Mode::Apply {
+        if let Err(err) = write::replace_atomically(&parsed.file.path, &parsed.file.original, &new_bytes) {
+            report.status = FileStatus::Error;
+            report.reason = Some(err.to_string());
+            report.error_at = Some((1, 1));
+            report.io_error = matches!(err, write::WriteError::Io(_));
+        }
+    }
+    report
+}
+
+impl FileReport {
+    fn with_path(mut self, path: String) -> FileReport {
+        self.path = path;
+        self
+    }
+}
+
+/// The path as shown to the user: relative to the working directory when under it.
+fn display(path: &Path, cwd: &Path) -> String {
+    let relative = if path.is_absolute() { path.strip_prefix(cwd).unwrap_or(path) } else { path };
+    let shown = relative.to_string_lossy().replace('\\', "/");
+    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
+}

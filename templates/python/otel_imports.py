@@ -1,1 +1,1 @@
-from opentelemetry import metrics, trace
+from opentelemetry import __names__

@@ -1,0 +1,207 @@
+//! Configuration, found per file as ruff does: the nearest `voice-otel-fix.toml`
+//! (top-level keys) or `pyproject.toml` with a `[tool.voice-otel-fix]` table.
+//!
+//! ```toml
+//! [tool.voice-otel-fix]
+//! exclude = ["legacy/**"]
+//! extend = "../../voice-otel-fix.toml"   # a shared root config, overridden here
+//!
+//! [tool.voice-otel-fix.attributes]
+//! tenant_id = "ctx.proc.userdata['tenant']"   # `ctx` means the entrypoint's JobContext
+//! user_id = "ctx.room.local_participant.identity"
+//! room_name = "ctx.room.name"
+//! ```
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+
+/// Attribute value expressions for the session span and metrics.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Attributes {
+    pub tenant_id: Option<String>,
+    pub user_id: Option<String>,
+    pub room_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    #[serde(default)]
+    attributes: Attributes,
+    #[serde(default)]
+    exclude: Vec<String>,
+    extend: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Pyproject {
+    tool: Option<Tool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Tool {
+    #[serde(rename = "voice-otel-fix")]
+    voice_otel_fix: Option<toml::Value>,
+}
+
+/// What applies to one file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    /// The config file these came from, if any.
+    pub source: Option<PathBuf>,
+    pub attributes: Attributes,
+    /// Globs relative to the config file's directory.
+    pub exclude: Vec<String>,
+}
+
+impl Settings {
+    /// Whether `path` is excluded by this config's `exclude` globs.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let Some(source) = &self.source else { return false };
+        let base = source.parent().unwrap_or(Path::new("."));
+        let relative = path.strip_prefix(base).unwrap_or(path);
+        self.exclude.iter().any(|glob| {
+            globset::Glob::new(glob).map(|g| g.compile_matcher().is_match(relative)).unwrap_or(false)
+        })
+    }
+}
+
+/// A config file that could not be used: path, position, reason.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: error: {}", self.path.display(), self.line, self.column, self.message)
+    }
+}
+
+/// Finds and caches the settings of each directory.
+#[derive(Default)]
+pub struct Resolver {
+    by_dir: Mutex<HashMap<PathBuf, Result<Arc<Settings>, ConfigError>>>,
+}
+
+impl Resolver {
+    /// The settings for a file (from its directory upwards).
+    pub fn for_file(&self, file: &Path) -> Result<Arc<Settings>, ConfigError> {
+        let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        self.for_dir(&dir)
+    }
+
+    fn for_dir(&self, dir: &Path) -> Result<Arc<Settings>, ConfigError> {
+        if let Some(found) = self.by_dir.lock().unwrap().get(dir) {
+            return found.clone();
+        }
+        let found = match find_config(dir) {
+            Some(path) => load(&path, 0).map(Arc::new),
+            None => match dir.parent() {
+                Some(parent) => self.for_dir(parent),
+                None => Ok(Arc::new(Settings::default())),
+            },
+        };
+        self.by_dir.lock().unwrap().insert(dir.to_path_buf(), found.clone());
+        found
+    }
+}
+
+fn find_config(dir: &Path) -> Option<PathBuf> {
+    let own = dir.join("voice-otel-fix.toml");
+    if own.is_file() {
+        return Some(own);
+    }
+    let pyproject = dir.join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).ok()?;
+    text.contains("voice-otel-fix").then_some(pyproject).filter(|p| {
+        toml::from_str::<Pyproject>(&std::fs::read_to_string(p).unwrap_or_default())
+            .map(|py| py.tool.and_then(|t| t.voice_otel_fix).is_some())
+            .unwrap_or(true)
+    })
+}
+
+/// Loads one config file, following `extend`.
+pub fn load(path: &Path, depth: usize) -> Result<Settings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+        path: path.to_path_buf(),
+        line: 1,
+        column: 1,
+        message: err.to_string(),
+    })?;
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let raw: Result<RawSettings, toml::de::Error> = if is_pyproject {
+        // Parse the whole document so that spans point into the real file.
+        #[derive(Deserialize)]
+        struct Doc {
+            tool: DocTool,
+        }
+        #[derive(Deserialize)]
+        struct DocTool {
+            #[serde(rename = "voice-otel-fix", default)]
+            voice_otel_fix: RawSettings,
+        }
+        toml::from_str::<Doc>(&text).map(|d| d.tool.voice_otel_fix)
+    } else {
+        toml::from_str::<RawSettings>(&text)
+    };
+    let raw = raw.map_err(|err| {
+        let (line, column) = err.span().map_or((1, 1), |span| crate::source::line_col(&text, span.start));
+        ConfigError { path: path.to_path_buf(), line, column, message: err.message().to_string() }
+    })?;
+    let mut settings = match &raw.extend {
+        Some(parent) if depth < 8 => {
+            let base = path.parent().unwrap_or(Path::new("."));
+            load(&base.join(parent), depth + 1)?
+        }
+        Some(_) => {
+            return Err(ConfigError { path: path.to_path_buf(), line: 1, column: 1, message: "`extend` chain too deep".into() })
+        }
+        None => Settings::default(),
+    };
+    let attrs = raw.attributes;
+    settings.attributes = Attributes {
+        tenant_id: attrs.tenant_id.or(settings.attributes.tenant_id),
+        user_id: attrs.user_id.or(settings.attributes.user_id),
+        room_name: attrs.room_name.or(settings.attributes.room_name),
+    };
+    // Excludes of an extended config stay relative to this file's directory.
+    settings.exclude.extend(raw.exclude);
+    settings.source = Some(path.to_path_buf());
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_config_wins_and_unknown_keys_fail_with_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("voice-otel-fix.toml"), "[attributes]\ntenant_id = \"'root'\"\n").unwrap();
+        std::fs::create_dir_all(root.join("pkg/sub")).unwrap();
+        std::fs::write(
+            root.join("pkg/pyproject.toml"),
+            "[project]\nname = \"x\"\n\n[tool.voice-otel-fix]\nextend = \"../voice-otel-fix.toml\"\n\n[tool.voice-otel-fix.attributes]\nuser_id = \"'u'\"\n",
+        )
+        .unwrap();
+        let resolver = Resolver::default();
+        let s = resolver.for_file(&root.join("pkg/sub/agent.py")).unwrap();
+        assert_eq!(s.attributes.tenant_id.as_deref(), Some("'root'"));
+        assert_eq!(s.attributes.user_id.as_deref(), Some("'u'"));
+
+        std::fs::write(root.join("pkg/sub/voice-otel-fix.toml"), "\n[attributes]\ntenant = \"x\"\n").unwrap();
+        let err = Resolver::default().for_file(&root.join("pkg/sub/agent.py")).unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("unknown field"), "{err}");
+    }
+}

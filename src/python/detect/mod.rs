@@ -1,0 +1,5 @@
+//! Detection: which functions are LiveKit job entrypoints, across the modules
+//! of a package.
+
+pub mod link;
+pub mod registrations;

@@ -1,0 +1,217 @@
+//! Python: parse, understand, detect and rewrite one file at a time.
+
+pub mod detect;
+pub mod names;
+pub mod parse;
+pub mod semantics;
+pub mod syntax;
+pub mod template;
+pub mod transforms;
+
+use tree_sitter::{Node, Tree};
+
+use crate::config::Settings;
+use crate::edit;
+use crate::report::{Finding, FindingKind};
+use crate::source::SourceFile;
+use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
+use semantics::{is_livekit_agents, simple_assignment, Semantics};
+use transforms::bounded_span::{self, HelperCall};
+use transforms::module_setup::{self, ModuleNames, Needs};
+use transforms::session_span::{self, NotApplicable, SessionSpan};
+use transforms::greeting_counter;
+
+/// What a file contributes to finding entrypoints in the package.
+pub fn module_facts(tree: &Tree, source: &str) -> ModuleFacts {
+    let root = tree.root_node();
+    let semantics = Semantics::of(root, source);
+    let registrations = detect::registrations::find(root, source, &semantics);
+    let agent_servers = syntax::named_children(root)
+        .into_iter()
+        .filter_map(|statement| simple_assignment(statement, source))
+        .filter(|(_, value)| {
+            value.kind() == "call" && semantics.callee(*value, source).is_some_and(|q| is_livekit_agents(&q, &["AgentServer"]))
+        })
+        .map(|(name, _)| name.to_string())
+        .collect();
+    ModuleFacts { registrations, agent_servers }
+}
+
+/// The result of instrumenting one file in memory.
+#[derive(Debug, Default)]
+pub struct Instrumented {
+    /// The new text, when anything changes.
+    pub text: Option<String>,
+    pub findings: Vec<Finding>,
+    /// Session attributes that fell back to defaults (one entry per entrypoint and attribute).
+    pub defaulted: Vec<&'static str>,
+    /// The planned output does not parse: a bug of ours, never written.
+    pub invalid_output: Option<parse::SyntaxError>,
+}
+
+/// Plans and applies every transform for one file's entrypoints.
+pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef], settings: &Settings) -> Instrumented {
+    let source = file.text.as_str();
+    let root = tree.root_node();
+    let semantics = Semantics::of(root, source);
+    let mut out = Instrumented::default();
+    let at = |offset: usize| file.line_col(offset);
+
+    // Entrypoints, in file order, each once.
+    let mut functions: Vec<(Node, &EntrypointRef)> = Vec::new();
+    for entrypoint in entrypoints {
+        let function = match &entrypoint.function {
+            FunctionRef::At(start) => function_at(root, *start),
+            FunctionRef::Named(name) => semantics.functions.get(name.as_str()).copied(),
+        };
+        if let Some(function) = function {
+            if !functions.iter().any(|(f, _)| *f == function) {
+                functions.push((function, entrypoint));
+            }
+        }
+    }
+    functions.sort_by_key(|(f, _)| f.start_byte());
+    let entrypoint_nodes: Vec<Node> = functions.iter().map(|(f, _)| *f).collect();
+
+    let mut taken = semantics.identifiers.clone();
+    let names = ModuleNames::of(root, source, &semantics, &mut taken);
+    let mut needs = Needs::default();
+    let mut edits = Vec::new();
+    let cx = session_span::Context {
+        source,
+        names: &names,
+        attributes: &settings.attributes,
+        file_unit: &file.indent_unit,
+        line_ending: file.line_ending,
+    };
+    let mut decorated = Vec::new();
+    for (function, entrypoint) in &functions {
+        let mut finding = Finding::new(FindingKind::Entrypoint, at(function.start_byte()));
+        finding.symbol = Some(symbol(*function, source));
+        finding.form = Some(entrypoint.form.clone());
+        let session = match session_span::plan(*function, entrypoint.method, &cx, &mut needs) {
+            Ok(session) => {
+                edits.extend(session.edits.iter().cloned());
+                out.defaulted.extend(session.defaulted.iter().copied());
+                Some(session)
+            }
+            Err(NotApplicable::AlreadyInstrumented) => {
+                finding.message = Some("already instrumented".into());
+                None
+            }
+            Err(NotApplicable::Unsafe { code, message, at: offset }) => {
+                out.findings.push(Finding::diagnostic(at(offset), code, message));
+                None
+            }
+        };
+        out.findings.push(finding);
+        // An entrypoint someone already instrumented is left alone, helpers included.
+        let Some(session) = session else { continue };
+        let unit = session.unit.clone();
+        for call in bounded_span::helper_calls(*function, source, &semantics, &entrypoint_nodes) {
+            if !decorated.contains(&call.helper) {
+                decorated.push(call.helper);
+                plan_helper(call, file, &names, &unit, &mut needs, &mut edits, &mut out.findings);
+            }
+            plan_greeting(call, &session, file, &names, &mut needs, &mut edits, &mut out.findings);
+        }
+    }
+    edits.extend(module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending));
+    if edits.is_empty() {
+        return out;
+    }
+    match edit::apply(source, edits) {
+        Ok(text) => match parse::check_syntax(&text) {
+            Ok(()) if text != source => out.text = Some(text),
+            Ok(()) => {}
+            Err(err) => out.invalid_output = Some(err),
+        },
+        Err(overlap) => {
+            out.invalid_output = Some(parse::SyntaxError {
+                line: at(overlap.1.start).0,
+                column: at(overlap.1.start).1,
+                message: "two planned edits overlap".into(),
+            })
+        }
+    }
+    out
+}
+
+fn plan_helper(
+    call: HelperCall,
+    file: &SourceFile,
+    names: &ModuleNames,
+    unit: &str,
+    needs: &mut Needs,
+    edits: &mut Vec<edit::Edit>,
+    findings: &mut Vec<Finding>,
+) {
+    let source = file.text.as_str();
+    let mut finding = Finding::new(FindingKind::Helper, file.line_col(call.helper.start_byte()));
+    finding.symbol = Some(symbol(call.helper, source));
+    match bounded_span::plan(call.helper, source, names, unit, file.line_ending, needs) {
+        bounded_span::Outcome::Decorated(edit) => {
+            finding.message = Some(format!("span {}", bounded_span::span_name(call.helper, source)));
+            edits.push(edit);
+        }
+        bounded_span::Outcome::AlreadyDecorated => finding.message = Some("already instrumented".into()),
+        bounded_span::Outcome::Generator => {
+            findings.push(Finding::diagnostic(
+                file.line_col(call.helper.start_byte()),
+                "VOF104",
+                format!(
+                    "`{}` is a generator: a span decorator would end before iteration; wrap its consumer instead",
+                    symbol(call.helper, source)
+                ),
+            ));
+            finding.message = Some("generator: not decorated".into());
+        }
+    }
+    findings.push(finding);
+}
+
+fn plan_greeting(
+    call: HelperCall,
+    session: &SessionSpan,
+    file: &SourceFile,
+    names: &ModuleNames,
+    needs: &mut Needs,
+    edits: &mut Vec<edit::Edit>,
+    findings: &mut Vec<Finding>,
+) {
+    let source = file.text.as_str();
+    if !greeting_counter::is_greeting(call.helper, source) || syntax::is_generator(call.helper) {
+        return;
+    }
+    match greeting_counter::plan(call, session, source, names, file.line_ending, needs) {
+        Ok(edit) => edits.push(edit),
+        Err(message) => findings.push(Finding::diagnostic(file.line_col(call.call.start_byte()), "VOF105", message)),
+    }
+}
+
+/// The `function_definition` that starts at `start`.
+fn function_at(root: Node, start: usize) -> Option<Node> {
+    let mut node = root.descendant_for_byte_range(start, start)?;
+    loop {
+        if node.kind() == "function_definition" && node.start_byte() == start {
+            return Some(node);
+        }
+        node = node.parent()?;
+    }
+}
+
+/// `name`, or `Class.name` for a method.
+fn symbol(function: Node, source: &str) -> String {
+    let name = function.child_by_field_name("name").map_or("?", |n| syntax::text(n, source)).to_string();
+    let class = function
+        .parent()
+        .and_then(|p| if p.kind() == "decorated_definition" { p.parent() } else { Some(p) })
+        .filter(|p| p.kind() == "block")
+        .and_then(|b| b.parent())
+        .filter(|c| c.kind() == "class_definition")
+        .and_then(|c| c.child_by_field_name("name"));
+    match class {
+        Some(class) => format!("{}.{name}", syntax::text(class, source)),
+        None => name,
+    }
+}

@@ -1,0 +1,68 @@
+//! Parsing: tree-sitter for the tree we plan edits on, and ruff's strict
+//! parser to say whether a text is Python at all (tree-sitter recovers from
+//! errors and accepts code CPython rejects, such as a `with` with no body).
+
+use std::cell::RefCell;
+
+use tree_sitter::{Node, Parser, Tree};
+
+/// Where a text stops being Python, 1-based.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new({
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .expect("the bundled tree-sitter-python grammar matches the tree-sitter version");
+        parser
+    });
+}
+
+/// Parses `text` with the strict parser, then builds the tree-sitter tree.
+pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
+    check_syntax(text)?;
+    let tree = PARSER
+        .with(|parser| parser.borrow_mut().parse(text, None))
+        .ok_or_else(|| SyntaxError { line: 1, column: 1, message: "the parser gave up".into() })?;
+    if tree.root_node().has_error() {
+        let node = first_error(tree.root_node()).unwrap_or(tree.root_node());
+        let (line, column) = crate::source::line_col(text, node.start_byte());
+        return Err(SyntaxError { line, column, message: "syntax error".into() });
+    }
+    Ok(tree)
+}
+
+/// Whether `text` is valid Python, by the strict parser.
+pub fn check_syntax(text: &str) -> Result<(), SyntaxError> {
+    match ruff_python_parser::parse_module(text) {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let (line, column) = crate::source::line_col(text, err.location.start().to_usize());
+            Err(SyntaxError { line, column, message: format!("syntax error: {}", err.error) })
+        }
+    }
+}
+
+/// Whether `text` is a single valid Python expression.
+pub fn check_expression(text: &str) -> Result<(), String> {
+    ruff_python_parser::parse_expression(text).map(|_| ()).map_err(|err| err.error.to_string())
+}
+
+fn first_error(node: Node) -> Option<Node> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if child.has_error() {
+            return first_error(child);
+        }
+    }
+    None
+}

@@ -1,0 +1,168 @@
+//! What names mean in one module: imports (with aliases), module-level
+//! definitions and assignments, and every identifier the file uses.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use super::syntax::{descendants, named_children, text, undecorated};
+
+/// What an imported name is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// `import a.b as x` binds `x` to `a.b`; `import a.b` binds `a` to `a`.
+    Module(String),
+    /// `from m import n as x` binds `x` to `n` of `m` (`m` may be relative: `.agent`).
+    Member { module: String, name: String },
+}
+
+/// The names of one module.
+pub struct Semantics<'t> {
+    pub imports: HashMap<String, Binding>,
+    /// Module-level `def`s by name (the undecorated `function_definition`).
+    pub functions: HashMap<String, Node<'t>>,
+    /// Module-level classes by name.
+    pub classes: HashMap<String, Node<'t>>,
+    /// Module-level `name = value` assignments (the last one wins).
+    pub assignments: HashMap<String, Node<'t>>,
+    /// Every identifier written anywhere in the file.
+    pub identifiers: HashSet<String>,
+}
+
+impl<'t> Semantics<'t> {
+    pub fn of(root: Node<'t>, source: &str) -> Semantics<'t> {
+        let mut imports = HashMap::new();
+        let mut identifiers = HashSet::new();
+        for node in descendants(root) {
+            match node.kind() {
+                "identifier" => {
+                    identifiers.insert(text(node, source).to_string());
+                }
+                "import_statement" => collect_import(node, source, &mut imports),
+                "import_from_statement" => collect_from_import(node, source, &mut imports),
+                _ => {}
+            }
+        }
+        let mut functions = HashMap::new();
+        let mut classes = HashMap::new();
+        let mut assignments = HashMap::new();
+        for statement in named_children(root) {
+            let def = undecorated(statement);
+            match def.kind() {
+                "function_definition" => {
+                    if let Some(name) = def.child_by_field_name("name") {
+                        functions.insert(text(name, source).to_string(), def);
+                    }
+                }
+                "class_definition" => {
+                    if let Some(name) = def.child_by_field_name("name") {
+                        classes.insert(text(name, source).to_string(), def);
+                    }
+                }
+                "expression_statement" => {
+                    if let Some((name, value)) = simple_assignment(statement, source) {
+                        assignments.insert(name.to_string(), value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Semantics { imports, functions, classes, assignments, identifiers }
+    }
+
+    /// The dotted name an expression refers to, imports resolved:
+    /// `agents.WorkerOptions` after `from livekit import agents` is
+    /// `livekit.agents.WorkerOptions`. `None` for anything not rooted in an import.
+    pub fn qualified_name(&self, expr: Node, source: &str) -> Option<String> {
+        match expr.kind() {
+            "identifier" => match self.imports.get(text(expr, source))? {
+                Binding::Module(module) => Some(module.clone()),
+                Binding::Member { module, name } => Some(format!("{module}.{name}")),
+            },
+            "attribute" => {
+                let object = expr.child_by_field_name("object")?;
+                let attribute = expr.child_by_field_name("attribute")?;
+                Some(format!("{}.{}", self.qualified_name(object, source)?, text(attribute, source)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The qualified name of the function a call calls.
+    pub fn callee(&self, call: Node, source: &str) -> Option<String> {
+        self.qualified_name(call.child_by_field_name("function")?, source)
+    }
+}
+
+/// `name = value` at statement level, with one plain target.
+pub fn simple_assignment<'t, 's>(statement: Node<'t>, source: &'s str) -> Option<(&'s str, Node<'t>)> {
+    let assignment = statement.named_child(0).filter(|n| n.kind() == "assignment")?;
+    let left = assignment.child_by_field_name("left").filter(|n| n.kind() == "identifier")?;
+    let right = assignment.child_by_field_name("right")?;
+    Some((text(left, source), right))
+}
+
+/// Whether a qualified name is something `livekit.agents` exports under `name`.
+pub fn is_livekit_agents(qualified: &str, names: &[&str]) -> bool {
+    let Some(rest) = qualified.strip_prefix("livekit.agents.") else { return false };
+    let last = rest.rsplit('.').next().unwrap_or(rest);
+    names.contains(&last)
+}
+
+fn collect_import(node: Node, source: &str, imports: &mut HashMap<String, Binding>) {
+    for child in named_children(node) {
+        match child.kind() {
+            "dotted_name" => {
+                let dotted = text(child, source);
+                let head = dotted.split('.').next().unwrap_or(dotted);
+                imports.insert(head.to_string(), Binding::Module(head.to_string()));
+            }
+            "aliased_import" => {
+                if let (Some(name), Some(alias)) = (child.child_by_field_name("name"), child.child_by_field_name("alias")) {
+                    imports.insert(text(alias, source).to_string(), Binding::Module(text(name, source).to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn collect_from_import(node: Node, source: &str, imports: &mut HashMap<String, Binding>) {
+    let Some(module) = node.child_by_field_name("module_name") else { return };
+    let module_text: String = text(module, source).chars().filter(|c| !c.is_whitespace()).collect();
+    let mut cursor = node.walk();
+    for child in node.children_by_field_name("name", &mut cursor) {
+        let (name, alias) = match child.kind() {
+            "aliased_import" => match (child.child_by_field_name("name"), child.child_by_field_name("alias")) {
+                (Some(name), Some(alias)) => (text(name, source), text(alias, source)),
+                _ => continue,
+            },
+            _ => (text(child, source), text(child, source)),
+        };
+        imports.insert(alias.to_string(), Binding::Member { module: module_text.clone(), name: name.to_string() });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qualified(source: &str, expr: &str) -> Option<String> {
+        let full = format!("{source}\n{expr}\n");
+        let tree = crate::python::parse::parse(&full).unwrap();
+        let semantics = Semantics::of(tree.root_node(), &full);
+        let last = named_children(tree.root_node()).pop().unwrap();
+        semantics.qualified_name(last.named_child(0).unwrap(), &full)
+    }
+
+    #[test]
+    fn resolves_import_forms() {
+        assert_eq!(qualified("from livekit import agents", "agents.WorkerOptions").as_deref(), Some("livekit.agents.WorkerOptions"));
+        assert_eq!(qualified("from livekit.agents import WorkerOptions as W", "W").as_deref(), Some("livekit.agents.WorkerOptions"));
+        assert_eq!(qualified("import livekit.agents", "livekit.agents.cli").as_deref(), Some("livekit.agents.cli"));
+        assert_eq!(qualified("import livekit.agents as lk", "lk.AgentServer").as_deref(), Some("livekit.agents.AgentServer"));
+        assert_eq!(qualified("import agents", "agents.WorkerOptions").as_deref(), Some("agents.WorkerOptions"));
+        assert_eq!(qualified("from .agent import entrypoint", "entrypoint").as_deref(), Some(".agent.entrypoint"));
+        assert_eq!(qualified("x = 1", "x"), None);
+    }
+}

@@ -1,0 +1,174 @@
+//! Small, plain helpers over tree-sitter-python nodes.
+
+use tree_sitter::Node;
+
+/// The source text of `node`.
+pub fn text<'a>(node: Node, source: &'a str) -> &'a str {
+    &source[node.byte_range()]
+}
+
+/// The named children of `node`, comments excluded.
+pub fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+}
+
+/// Every node below `node` (pre-order), descending into everything.
+pub fn descendants(node: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        let mut cursor = n.walk();
+        let children: Vec<Node> = n.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    out
+}
+
+/// Nodes below `node` in the same scope: nested functions, lambdas and classes are not entered.
+pub fn same_scope_descendants(node: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    let mut cursor = node.walk();
+    stack.extend(node.children(&mut cursor).collect::<Vec<_>>().into_iter().rev());
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        if matches!(n.kind(), "function_definition" | "lambda" | "class_definition") {
+            continue;
+        }
+        let mut cursor = n.walk();
+        let children: Vec<Node> = n.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    out
+}
+
+/// The function definition's statements (its `block`), comments excluded.
+pub fn body_statements(function: Node) -> Vec<Node> {
+    function.child_by_field_name("body").map(named_children).unwrap_or_default()
+}
+
+/// The definition a decorated definition wraps, or the node itself.
+pub fn undecorated(node: Node) -> Node {
+    if node.kind() == "decorated_definition" {
+        node.child_by_field_name("definition").unwrap_or(node)
+    } else {
+        node
+    }
+}
+
+/// The node that starts a definition's text: its decorators when it has some.
+pub fn outermost(def: Node) -> Node {
+    match def.parent() {
+        Some(parent) if parent.kind() == "decorated_definition" => parent,
+        _ => def,
+    }
+}
+
+/// The decorators of a function or class definition.
+pub fn decorators(def: Node) -> Vec<Node> {
+    match def.parent() {
+        Some(parent) if parent.kind() == "decorated_definition" => {
+            named_children(parent).into_iter().filter(|n| n.kind() == "decorator").collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The name of a parameter node (`ctx`, `ctx: JobContext`, `ctx=None`, …).
+pub fn parameter_name<'a>(param: Node, source: &'a str) -> Option<&'a str> {
+    match param.kind() {
+        "identifier" => Some(text(param, source)),
+        "typed_parameter" => named_children(param).into_iter().find(|n| n.kind() == "identifier").map(|n| text(n, source)),
+        "default_parameter" | "typed_default_parameter" => param.child_by_field_name("name").map(|n| text(n, source)),
+        _ => None,
+    }
+}
+
+/// The names of a function's positional parameters, in order.
+pub fn positional_parameters<'a>(function: Node, source: &'a str) -> Vec<&'a str> {
+    let Some(params) = function.child_by_field_name("parameters") else { return Vec::new() };
+    let mut out = Vec::new();
+    for param in named_children(params) {
+        match param.kind() {
+            "list_splat_pattern" | "dictionary_splat_pattern" | "keyword_separator" => break,
+            _ => {
+                if let Some(name) = parameter_name(param, source) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether the function is `async def`.
+pub fn is_async(function: Node) -> bool {
+    function.child(0).is_some_and(|c| c.kind() == "async")
+}
+
+/// Whether the function's own body yields (a generator or async generator).
+pub fn is_generator(function: Node) -> bool {
+    function
+        .child_by_field_name("body")
+        .is_some_and(|body| same_scope_descendants(body).iter().any(|n| n.kind() == "yield"))
+}
+
+/// The value of a plain string literal (no prefix games), for names like `"voice.session"`.
+pub fn string_value<'a>(node: Node, source: &'a str) -> Option<&'a str> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let raw = text(node, source);
+    let raw = raw.trim_start_matches(['r', 'R', 'u', 'U', 'b', 'B']);
+    for quote in ["\"\"\"", "'''", "\"", "'"] {
+        if raw.len() >= 2 * quote.len() && raw.starts_with(quote) && raw.ends_with(quote) {
+            return Some(&raw[quote.len()..raw.len() - quote.len()]);
+        }
+    }
+    None
+}
+
+/// The keyword argument `name` of a call, with its name read from `source`.
+pub fn keyword_argument<'t>(call: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+    let args = call.child_by_field_name("arguments")?;
+    named_children(args).into_iter().find_map(|arg| {
+        (arg.kind() == "keyword_argument" && arg.child_by_field_name("name").map(|n| text(n, source)) == Some(name))
+            .then(|| arg.child_by_field_name("value"))
+            .flatten()
+    })
+}
+
+/// The first positional argument of a call.
+pub fn first_positional(call: Node) -> Option<Node> {
+    let args = call.child_by_field_name("arguments")?;
+    named_children(args).into_iter().next().filter(|a| {
+        !matches!(a.kind(), "keyword_argument" | "list_splat" | "dictionary_splat" | "parenthesized_list_splat")
+    })
+}
+
+/// Whether `node` is a docstring statement.
+pub fn is_docstring(statement: Node) -> bool {
+    statement.kind() == "expression_statement"
+        && statement.named_child_count() == 1
+        && statement.named_child(0).is_some_and(|c| matches!(c.kind(), "string" | "concatenated_string"))
+}
+
+/// The byte offset of the start of the line holding `offset`.
+pub fn line_start(source: &str, offset: usize) -> usize {
+    source[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The byte offset just past the line ending of the line holding `offset`
+/// (the text length when that line has no ending).
+pub fn next_line_start(source: &str, offset: usize) -> usize {
+    source[offset..].find('\n').map_or(source.len(), |i| offset + i + 1)
+}
+
+/// The whitespace before `offset` on its line, when only whitespace precedes it.
+pub fn indentation_at(source: &str, offset: usize) -> Option<&str> {
+    let start = line_start(source, offset);
+    let before = &source[start..offset];
+    before.chars().all(|c| c == ' ' || c == '\t').then_some(before)
+}

@@ -1,0 +1,85 @@
+//! Bounded session work: a module-level function of the same file that an
+//! entrypoint awaits or calls directly gets its own span, named for what it
+//! does (the seed's "Bounded Session Work").
+//!
+//! ```python
+//! # before
+//! async def _deliver_initial_greeting(session: AgentSession) -> None:
+//!     await session.generate_reply(instructions="Greet the caller.")
+//! ```
+//! ```python
+//! # after
+//! @tracer.start_as_current_span("voice.deliver_initial_greeting")
+//! async def _deliver_initial_greeting(session: AgentSession) -> None:
+//!     await session.generate_reply(instructions="Greet the caller.")
+//! ```
+//!
+//! Not applied to generators and async generators: the decorator would end
+//! the span when the generator object is created, before any iteration. They
+//! get a diagnostic instead. A function that already has a span decorator is
+//! left alone, and so are methods and functions of other modules.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use crate::edit::Edit;
+use crate::python::semantics::Semantics;
+use crate::python::syntax::{decorators, indentation_at, is_generator, line_start, outermost, same_scope_descendants, text};
+use crate::python::template::{self, Layout};
+use crate::python::transforms::module_setup::{ModuleNames, Needs};
+
+/// A module-level function called from an entrypoint's own body.
+#[derive(Debug, Clone, Copy)]
+pub struct HelperCall<'t> {
+    pub call: Node<'t>,
+    pub helper: Node<'t>,
+}
+
+/// The calls of module-level functions in `entrypoint`'s own scope (nested
+/// functions and lambdas are not "directly" the entrypoint's body).
+pub fn helper_calls<'t>(entrypoint: Node<'t>, source: &str, semantics: &Semantics<'t>, entrypoints: &[Node<'t>]) -> Vec<HelperCall<'t>> {
+    let Some(body) = entrypoint.child_by_field_name("body") else { return Vec::new() };
+    same_scope_descendants(body)
+        .into_iter()
+        .filter(|n| n.kind() == "call")
+        .filter_map(|call| {
+            let function = call.child_by_field_name("function").filter(|f| f.kind() == "identifier")?;
+            let helper = *semantics.functions.get(text(function, source))?;
+            (!entrypoints.contains(&helper)).then_some(HelperCall { call, helper })
+        })
+        .collect()
+}
+
+/// What happened to one helper.
+pub enum Outcome {
+    Decorated(Edit),
+    AlreadyDecorated,
+    Generator,
+}
+
+/// The span name for a helper: `voice.` and its name without leading underscores.
+pub fn span_name(helper: Node, source: &str) -> String {
+    let name = helper.child_by_field_name("name").map_or("helper", |n| text(n, source));
+    format!("voice.{}", name.trim_start_matches('_'))
+}
+
+pub fn plan(helper: Node, source: &str, names: &ModuleNames, unit: &str, line_ending: &str, needs: &mut Needs) -> Outcome {
+    let has_span = decorators(helper).into_iter().any(|d| {
+        let t = text(d, source);
+        t.contains("start_as_current_span") || t.contains("start_span")
+    });
+    if has_span {
+        return Outcome::AlreadyDecorated;
+    }
+    if is_generator(helper) {
+        return Outcome::Generator;
+    }
+    let start = outermost(helper).start_byte();
+    let indent = indentation_at(source, start).unwrap_or("");
+    let mut holes: HashMap<&str, String> = names.holes();
+    holes.insert("span_name", format!("\"{}\"", span_name(helper, source)));
+    let layout = Layout { indent, unit, line_ending };
+    needs.tracer = true;
+    Outcome::Decorated(Edit::insert(line_start(source, start), template::BOUNDED_SPAN_DECORATOR.render_lines(1, &holes, &layout)))
+}

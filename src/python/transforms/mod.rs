@@ -1,0 +1,6 @@
+//! Transforms, one file each, each with its before/after in its doc comment.
+
+pub mod bounded_span;
+pub mod greeting_counter;
+pub mod module_setup;
+pub mod session_span;

@@ -1,0 +1,358 @@
+//! Module setup: the imports, `tracer`, `meter` and instruments the other
+//! transforms use, inserted once per file after its imports. What the file
+//! already has is reused (a module-level `tracer = trace.get_tracer(...)`, an
+//! existing `voice.sessions.started` counter, `import asyncio`), only what is
+//! used is added, and new names never collide with the file's own.
+//!
+//! ```python
+//! # before
+//! import logging
+//!
+//! from livekit.agents import JobContext, WorkerOptions, cli
+//!
+//! logger = logging.getLogger("agent")
+//! ```
+//! ```python
+//! # after (for a file with one instrumented entrypoint)
+//! import logging
+//!
+//! from livekit.agents import JobContext, WorkerOptions, cli
+//! import asyncio
+//! import json
+//! from opentelemetry import metrics, trace
+//!
+//! tracer = trace.get_tracer(__name__)
+//! meter = metrics.get_meter(__name__)
+//! voice_sessions_started = meter.create_counter(
+//!     "voice.sessions.started",
+//!     unit="{session}",
+//!     description="Voice sessions started by a LiveKit job entrypoint.",
+//! )
+//! voice_session_duration = meter.create_histogram(...)
+//!
+//!
+//! def _job_metadata_value(ctx, key: str) -> str:
+//!     ...
+//!
+//! logger = logging.getLogger("agent")
+//! ```
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use crate::edit::Edit;
+use crate::python::names::fresh;
+use crate::python::semantics::{Binding, Semantics};
+use crate::python::syntax::{first_positional, is_docstring, named_children, next_line_start, string_value, text, undecorated};
+use crate::python::template::{self, Layout, Template};
+
+/// A metric instrument the style guide names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Instrument {
+    SessionsStarted,
+    SessionDuration,
+    GreetingsDelivered,
+}
+
+impl Instrument {
+    pub const ALL: [Instrument; 3] = [Instrument::SessionsStarted, Instrument::SessionDuration, Instrument::GreetingsDelivered];
+
+    /// The metric name: contract, dashboards depend on it.
+    pub fn metric(self) -> &'static str {
+        match self {
+            Instrument::SessionsStarted => "voice.sessions.started",
+            Instrument::SessionDuration => "voice.session.duration_ms",
+            Instrument::GreetingsDelivered => "voice.greetings.delivered",
+        }
+    }
+
+    fn variable(self) -> &'static str {
+        match self {
+            Instrument::SessionsStarted => "voice_sessions_started",
+            Instrument::SessionDuration => "voice_session_duration",
+            Instrument::GreetingsDelivered => "voice_greetings_delivered",
+        }
+    }
+
+    fn template(self) -> Template {
+        match self {
+            Instrument::SessionsStarted => template::SESSIONS_STARTED,
+            Instrument::SessionDuration => template::SESSION_DURATION,
+            Instrument::GreetingsDelivered => template::GREETINGS_DELIVERED,
+        }
+    }
+}
+
+/// A module-level name the inserted code refers to, and whether the file already defines it.
+#[derive(Debug, Clone)]
+pub struct Name {
+    pub name: String,
+    pub exists: bool,
+    /// Where the file's own module-level definition ends, when it has one.
+    pub defined_end: Option<usize>,
+}
+
+/// The module-level names of one file, chosen once before any transform runs.
+#[derive(Debug, Clone)]
+pub struct ModuleNames {
+    pub trace: Name,
+    pub metrics: Name,
+    pub tracer: Name,
+    pub meter: Name,
+    pub asyncio: Name,
+    pub json: Name,
+    pub job_metadata_value: Name,
+    pub instruments: HashMap<Instrument, Name>,
+}
+
+/// What the planned code uses; module setup adds exactly that.
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    pub tracer: bool,
+    pub trace: bool,
+    pub asyncio: bool,
+    pub job_metadata_value: bool,
+    pub instruments: BTreeSet<Instrument>,
+}
+
+impl Needs {
+    pub fn is_empty(&self) -> bool {
+        !self.tracer && !self.trace && !self.asyncio && !self.job_metadata_value && self.instruments.is_empty()
+    }
+}
+
+impl ModuleNames {
+    pub fn of(root: Node, source: &str, semantics: &Semantics, taken: &mut HashSet<String>) -> ModuleNames {
+        let imported = |module: &str, member: &str| -> Option<String> {
+            semantics.imports.iter().find_map(|(alias, binding)| match binding {
+                Binding::Member { module: m, name } if m == module && name == member => Some(alias.clone()),
+                Binding::Module(m) if m == &format!("{module}.{member}") => Some(alias.clone()),
+                _ => None,
+            })
+        };
+        let module = |name: &str, taken: &mut HashSet<String>| -> Name {
+            match semantics.imports.get(name) {
+                Some(Binding::Module(m)) if m == name => Name { name: name.to_string(), exists: true, defined_end: None },
+                _ => match semantics.imports.iter().find(|(_, b)| **b == Binding::Module(name.to_string())) {
+                    Some((alias, _)) => Name { name: alias.clone(), exists: true, defined_end: None },
+                    None => Name { name: fresh(name, taken), exists: false, defined_end: None },
+                },
+            }
+        };
+        let otel = |member: &str, taken: &mut HashSet<String>| -> Name {
+            match imported("opentelemetry", member) {
+                Some(alias) => Name { name: alias, exists: true, defined_end: None },
+                None => Name { name: fresh(member, taken), exists: false, defined_end: None },
+            }
+        };
+        let assigned = |callee: &str, preferred: &str, taken: &mut HashSet<String>| -> Name {
+            let existing = semantics.assignments.iter().find(|(_, value)| {
+                value.kind() == "call" && semantics.callee(**value, source).as_deref() == Some(callee)
+            });
+            match existing {
+                Some((name, value)) => Name { name: name.clone(), exists: true, defined_end: statement_end(*value) },
+                None => Name { name: fresh(preferred, taken), exists: false, defined_end: None },
+            }
+        };
+        let trace = otel("trace", taken);
+        let metrics = otel("metrics", taken);
+        let tracer = assigned("opentelemetry.trace.get_tracer", "tracer", taken);
+        let meter = assigned("opentelemetry.metrics.get_meter", "meter", taken);
+        let asyncio = module("asyncio", taken);
+        let json = module("json", taken);
+        let job_metadata_value = Name { name: fresh("_job_metadata_value", taken), exists: false, defined_end: None };
+        let mut instruments = HashMap::new();
+        for instrument in Instrument::ALL {
+            let existing = named_children(root).into_iter().find_map(|statement| {
+                let (name, value) = crate::python::semantics::simple_assignment(statement, source)?;
+                let function = value.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+                let method = text(function.child_by_field_name("attribute")?, source);
+                let metric = first_positional(value).and_then(|a| string_value(a, source))?;
+                (matches!(method, "create_counter" | "create_histogram" | "create_up_down_counter")
+                    && metric == instrument.metric())
+                .then(|| name.to_string())
+            });
+            let name = match existing {
+                Some(name) => Name { name, exists: true, defined_end: None },
+                None => Name { name: fresh(instrument.variable(), taken), exists: false, defined_end: None },
+            };
+            instruments.insert(instrument, name);
+        }
+        ModuleNames { trace, metrics, tracer, meter, asyncio, json, job_metadata_value, instruments }
+    }
+
+    pub fn instrument(&self, instrument: Instrument) -> &str {
+        &self.instruments[&instrument].name
+    }
+
+    /// The holes every template may use for module-level names.
+    pub fn holes(&self) -> HashMap<&'static str, String> {
+        let mut holes = HashMap::from([
+            ("trace", self.trace.name.clone()),
+            ("metrics", self.metrics.name.clone()),
+            ("tracer", self.tracer.name.clone()),
+            ("meter", self.meter.name.clone()),
+            ("asyncio", self.asyncio.name.clone()),
+            ("json", self.json.name.clone()),
+            ("job_metadata_value", self.job_metadata_value.name.clone()),
+        ]);
+        for instrument in Instrument::ALL {
+            holes.insert(instrument.variable(), self.instrument(instrument).to_string());
+        }
+        holes
+    }
+}
+
+/// The edits that add what `needs` asks for and the file lacks.
+pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: &str, line_ending: &str) -> Vec<Edit> {
+    if needs.is_empty() {
+        return Vec::new();
+    }
+    let holes = names.holes();
+    let layout = Layout { indent: "", unit, line_ending };
+    let need_instruments = needs.instruments.iter().any(|i| !names.instruments[i].exists);
+    let need_meter = need_instruments && !names.meter.exists;
+    let need_tracer = needs.tracer && !names.tracer.exists;
+
+    let mut imports = String::new();
+    if needs.asyncio && !names.asyncio.exists {
+        imports.push_str(&import_module("asyncio", &names.asyncio.name, &layout));
+    }
+    if needs.job_metadata_value && !names.json.exists {
+        imports.push_str(&import_module("json", &names.json.name, &layout));
+    }
+    let mut otel_names = Vec::new();
+    if need_meter && !names.metrics.exists {
+        otel_names.push(alias("metrics", &names.metrics.name));
+    }
+    if (need_tracer || needs.trace) && !names.trace.exists {
+        otel_names.push(alias("trace", &names.trace.name));
+    }
+    if !otel_names.is_empty() {
+        let holes = HashMap::from([("names", otel_names.join(", "))]);
+        imports.push_str(&template::OTEL_IMPORTS.render(&holes, &layout));
+    }
+
+    let mut definitions = String::new();
+    if need_tracer {
+        definitions.push_str(&template::TRACER.render(&holes, &layout));
+    }
+    if need_meter {
+        definitions.push_str(&template::METER.render(&holes, &layout));
+    }
+    for instrument in &needs.instruments {
+        if !names.instruments[instrument].exists {
+            definitions.push_str(&instrument.template().render(&holes, &layout));
+        }
+    }
+    if needs.job_metadata_value {
+        if !definitions.is_empty() {
+            definitions.push_str(line_ending);
+        }
+        definitions.push_str(line_ending);
+        definitions.push_str(&template::JOB_METADATA_VALUE.render(&holes, &layout));
+    }
+
+    let (at, after_imports) = insertion_point(root, source);
+    // Definitions that use the file's own tracer or meter go after them.
+    let reused_end = [&names.tracer, &names.meter]
+        .into_iter()
+        .filter(|n| n.exists)
+        .filter_map(|n| n.defined_end)
+        .map(|end| next_line_start(source, end))
+        .max()
+        .filter(|end| *end > at);
+    let mut edits = Vec::new();
+    match reused_end {
+        Some(later) => {
+            if !imports.is_empty() {
+                edits.push(Edit::insert(at, with_newline_before(source, at, imports, line_ending)));
+            }
+            if !definitions.is_empty() {
+                let text = format!("{line_ending}{definitions}");
+                edits.push(Edit::insert(later, spaced(source, later, text, needs.job_metadata_value, line_ending)));
+            }
+        }
+        None => {
+            let mut text = imports;
+            if !definitions.is_empty() {
+                if after_imports || !text.is_empty() {
+                    text.push_str(line_ending);
+                }
+                text.push_str(&definitions);
+            }
+            edits.push(Edit::insert(at, spaced(source, at, text, needs.job_metadata_value, line_ending)));
+        }
+    }
+    edits
+}
+
+/// A file without a final newline gets one before our lines, not after the file's.
+fn with_newline_before(source: &str, at: usize, text: String, line_ending: &str) -> String {
+    if at == source.len() && !source.is_empty() && !source.ends_with('\n') {
+        format!("{line_ending}{text}")
+    } else {
+        text
+    }
+}
+
+/// Blank lines after inserted definitions: one, or two after a function, counting those already there.
+fn spaced(source: &str, at: usize, text: String, ends_with_def: bool, line_ending: &str) -> String {
+    let mut text = with_newline_before(source, at, text, line_ending);
+    if at >= source.len() {
+        return text;
+    }
+    let wanted = if ends_with_def { 2 } else { 1 };
+    let existing = source[at..].split_inclusive('\n').take_while(|l| l.trim().is_empty()).take(wanted).count();
+    for _ in existing..wanted {
+        text.push_str(line_ending);
+    }
+    text
+}
+
+fn statement_end(value: Node) -> Option<usize> {
+    let assignment = value.parent()?;
+    Some(assignment.parent().unwrap_or(assignment).end_byte())
+}
+
+fn alias(member: &str, name: &str) -> String {
+    if member == name {
+        member.to_string()
+    } else {
+        format!("{member} as {name}")
+    }
+}
+
+fn import_module(module: &str, name: &str, layout: &Layout) -> String {
+    let holes = HashMap::from([("module", alias(module, name))]);
+    template::IMPORT_MODULE.render(&holes, layout)
+}
+
+/// Just after the last module-level import that comes before the first
+/// definition (decorators run at definition time and need the tracer), or
+/// after the docstring, or at the first statement. The flag says whether the
+/// point follows imports.
+fn insertion_point(root: Node, source: &str) -> (usize, bool) {
+    let statements = named_children(root);
+    let mut last_import = None;
+    let mut docstring = None;
+    for (i, statement) in statements.iter().enumerate() {
+        match undecorated(*statement).kind() {
+            "import_statement" | "import_from_statement" | "future_import_statement" => last_import = Some(*statement),
+            "function_definition" | "class_definition" => break,
+            _ if i == 0 && is_docstring(*statement) => docstring = Some(*statement),
+            _ => {}
+        }
+    }
+    if let Some(import) = last_import {
+        return (next_line_start(source, import.end_byte()), true);
+    }
+    if let Some(doc) = docstring {
+        return (next_line_start(source, doc.end_byte()), false);
+    }
+    match statements.first() {
+        Some(first) => (crate::python::syntax::line_start(source, first.start_byte()), false),
+        None => (source.len(), false),
+    }
+}

@@ -1,0 +1,292 @@
+//! Session span: the whole LiveKit session becomes one `voice.session` span,
+//! made current with `trace.use_span(..., end_on_exit=False)` and ended only in
+//! a shutdown callback (the seed's "Whole-Session Span", SPEC §3). The rest of
+//! the body moves, unchanged but for one level of indentation, into the `with`.
+//!
+//! ```python
+//! # before
+//! async def entrypoint(ctx: JobContext) -> None:
+//!     await ctx.connect()
+//!     session = AgentSession(llm=openai.LLM())
+//!     await session.start(agent=Assistant(), room=ctx.room)
+//! ```
+//! ```python
+//! # after
+//! async def entrypoint(ctx: JobContext) -> None:
+//!     await ctx.connect()
+//!     started_at = asyncio.get_running_loop().time()
+//!     tenant_id = _job_metadata_value(ctx, "tenant_id")
+//!     user_id = _job_metadata_value(ctx, "user_id")
+//!     room_name = ctx.job.room.name or "unknown"
+//!     session_span = tracer.start_span(
+//!         "voice.session",
+//!         attributes={
+//!             "tenant.id": tenant_id,
+//!             "user.id": user_id,
+//!             "voice.room_name": room_name,
+//!         },
+//!     )
+//!     with trace.use_span(session_span, end_on_exit=False):
+//!         voice_sessions_started.add(1, {
+//!             "tenant.id": tenant_id,
+//!             "voice.room_name.present": room_name != "unknown",
+//!         })
+//!
+//!         async def on_shutdown(reason: str) -> None:
+//!             duration_ms = int((asyncio.get_running_loop().time() - started_at) * 1000)
+//!             session_span.set_attribute("voice.duration_ms", duration_ms)
+//!             voice_session_duration.record(duration_ms, {
+//!                 "tenant.id": tenant_id,
+//!                 "voice.disconnect_reason": reason,
+//!                 "outcome": "error" if reason == "job crashed" else "success",
+//!             })
+//!             session_span.end()
+//!
+//!         ctx.add_shutdown_callback(on_shutdown)
+//!         session = AgentSession(llm=openai.LLM())
+//!         await session.start(agent=Assistant(), room=ctx.room)
+//! ```
+//!
+//! The callback takes the shutdown reason, which LiveKit passes to
+//! one-argument callbacks and which is `"job crashed"` when the entrypoint
+//! raised: that is how `outcome` tells an error without wrapping the body in a
+//! `try`. The user's own shutdown callbacks are left as they are.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use crate::config::Attributes;
+use crate::edit::Edit;
+use crate::python::names::fresh;
+use crate::python::syntax::{
+    body_statements, decorators, descendants, first_positional, indentation_at, is_docstring, line_start,
+    next_line_start, outermost, positional_parameters, string_value, text,
+};
+use crate::python::template::{self, Layout};
+use crate::python::transforms::module_setup::{Instrument, ModuleNames, Needs};
+
+/// The planned rewrite of one entrypoint.
+#[derive(Debug, Clone)]
+pub struct SessionSpan {
+    pub edits: Vec<Edit>,
+    /// The byte range of the original body that moves into the `with` block.
+    pub moved: std::ops::Range<usize>,
+    /// One indentation level, as this function writes it.
+    pub unit: String,
+    /// The local holding the tenant id, for the transforms that count per tenant.
+    pub tenant_id: String,
+    /// Attributes that use the tool's defaults rather than configured expressions.
+    pub defaulted: Vec<&'static str>,
+}
+
+/// Why an entrypoint is not rewritten.
+#[derive(Debug, Clone)]
+pub enum NotApplicable {
+    /// It already starts a `voice.session` span.
+    AlreadyInstrumented,
+    /// It cannot be rewritten safely; the message says why.
+    Unsafe { code: &'static str, message: String, at: usize },
+}
+
+/// What the planner needs to know about the file beyond the function itself.
+pub struct Context<'a> {
+    pub source: &'a str,
+    pub names: &'a ModuleNames,
+    pub attributes: &'a Attributes,
+    pub file_unit: &'a str,
+    pub line_ending: &'a str,
+}
+
+/// Whether `function` already starts a `voice.session` span (its body or its decorators).
+pub fn already_instrumented(function: Node, source: &str) -> bool {
+    let starts_session = |node: Node| {
+        node.kind() == "call"
+            && node.child_by_field_name("function").is_some_and(|f| {
+                f.kind() == "attribute"
+                    && f.child_by_field_name("attribute")
+                        .is_some_and(|a| matches!(text(a, source), "start_span" | "start_as_current_span"))
+            })
+            && first_positional(node).and_then(|a| string_value(a, source)) == Some("voice.session")
+    };
+    descendants(function).into_iter().any(starts_session)
+        || decorators(function).into_iter().any(|d| descendants(d).into_iter().any(starts_session))
+}
+
+pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) -> Result<SessionSpan, NotApplicable> {
+    let source = cx.source;
+    if already_instrumented(function, source) {
+        return Err(NotApplicable::AlreadyInstrumented);
+    }
+    let unsafe_at = |code: &'static str, message: &str| NotApplicable::Unsafe { code, message: message.to_string(), at: function.start_byte() };
+    let params = positional_parameters(function, source);
+    let ctx = params
+        .get(usize::from(is_method))
+        .copied()
+        .ok_or_else(|| unsafe_at("VOF101", "entrypoint takes no JobContext parameter; not rewritten"))?;
+    let statements = body_statements(function);
+    let first = *statements.first().ok_or_else(|| unsafe_at("VOF102", "entrypoint has an empty body"))?;
+    let Some(body_indent) = indentation_at(source, first.start_byte()).filter(|i| !i.is_empty()) else {
+        return Err(unsafe_at("VOF102", "entrypoint body is on the `def` line; put it on its own lines to instrument it"));
+    };
+    let def_indent = indentation_at(source, outermost(function).start_byte()).unwrap_or("");
+    let unit = match body_indent.strip_prefix(def_indent) {
+        Some(unit) if !unit.is_empty() => unit,
+        _ => cx.file_unit,
+    };
+
+    // The anchor: a docstring, then a leading `await ctx.connect(...)`.
+    let mut anchor = 0;
+    if is_docstring(first) {
+        anchor = 1;
+    }
+    if statements.get(anchor).is_some_and(|s| is_connect(*s, ctx, source)) {
+        anchor += 1;
+    }
+    let at = match anchor {
+        0 => line_start(source, first.start_byte()),
+        n => {
+            let end = statements[n - 1].end_byte();
+            let rest = &source[end..next_line_start(source, end)];
+            let rest = rest.trim();
+            if !(rest.is_empty() || rest.starts_with('#')) {
+                return Err(unsafe_at("VOF103", "statements share a line with the entrypoint's first statements; not rewritten"));
+            }
+            next_line_start(source, end)
+        }
+    };
+    let last = *statements.last().expect("a body with a first statement has a last one");
+    let moved_end = if anchor == statements.len() { at } else { trailing_comments_end(source, next_line_start(source, last.end_byte()), body_indent) };
+
+    // Locals: free in the function, and distinct from every module-level name we use.
+    let mut taken: HashSet<String> =
+        descendants(function).into_iter().filter(|n| n.kind() == "identifier").map(|n| text(n, source).to_string()).collect();
+    let mut holes = cx.names.holes();
+    taken.extend(holes.values().cloned());
+    let mut local = |name: &'static str| (name, fresh(name, &mut taken));
+    let locals: HashMap<&str, String> = [
+        local("started_at"),
+        local("tenant_id"),
+        local("user_id"),
+        local("room_name"),
+        local("session_span"),
+        local("on_shutdown"),
+    ]
+    .into();
+    let mut defaulted = Vec::new();
+    let mut value = |configured: &Option<String>, attribute: &'static str, default: String| match configured {
+        Some(expression) => with_ctx(expression, ctx),
+        None => {
+            defaulted.push(attribute);
+            default
+        }
+    };
+    let metadata = &cx.names.job_metadata_value.name;
+    let tenant_value = value(&cx.attributes.tenant_id, "tenant.id", format!("{metadata}({ctx}, \"tenant_id\")"));
+    let user_value = value(&cx.attributes.user_id, "user.id", format!("{metadata}({ctx}, \"user_id\")"));
+    let room_value = value(&cx.attributes.room_name, "voice.room_name", format!("{ctx}.job.room.name or \"unknown\""));
+    needs.job_metadata_value |= defaulted.contains(&"tenant.id") || defaulted.contains(&"user.id");
+    holes.extend(locals.iter().map(|(k, v)| (*k, v.clone())));
+    holes.insert("ctx", ctx.to_string());
+    holes.insert("tenant_id_value", tenant_value);
+    holes.insert("user_id_value", user_value);
+    holes.insert("room_name_value", room_value);
+
+    let layout = Layout { indent: body_indent, unit, line_ending: cx.line_ending };
+    let mut preamble = String::new();
+    if at == source.len() && !source.ends_with('\n') {
+        preamble.push_str(cx.line_ending);
+    }
+    preamble.push_str(&template::SESSION_SPAN_START.render(&holes, &layout));
+    preamble.push_str(&template::SESSION_SPAN_USE.render(&holes, &layout));
+    let mut edits = vec![Edit::insert(at, preamble)];
+    edits.extend(reindent(function, source, at..moved_end, unit));
+
+    needs.tracer = true;
+    needs.trace = true;
+    needs.asyncio = true;
+    needs.instruments.insert(Instrument::SessionsStarted);
+    needs.instruments.insert(Instrument::SessionDuration);
+    Ok(SessionSpan { edits, moved: at..moved_end, unit: unit.to_string(), tenant_id: locals["tenant_id"].clone(), defaulted })
+}
+
+/// `await <ctx>.connect(...)` as a statement.
+fn is_connect(statement: Node, ctx: &str, source: &str) -> bool {
+    let Some(expr) = statement.named_child(0).filter(|_| statement.kind() == "expression_statement") else { return false };
+    let Some(call) = (expr.kind() == "await").then(|| expr.named_child(0)).flatten().filter(|c| c.kind() == "call") else {
+        return false;
+    };
+    let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { return false };
+    function.child_by_field_name("object").is_some_and(|o| text(o, source) == ctx)
+        && function.child_by_field_name("attribute").is_some_and(|a| text(a, source) == "connect")
+}
+
+/// Comment lines (and the blank lines between them) after the last statement
+/// that are indented as the body belong to it and move with it.
+fn trailing_comments_end(source: &str, mut end: usize, body_indent: &str) -> usize {
+    let mut cursor = end;
+    while cursor < source.len() {
+        let next = next_line_start(source, cursor);
+        let line = source[cursor..next].trim_end_matches(['\n', '\r']);
+        let code = line.trim_start();
+        if code.is_empty() {
+            cursor = next;
+            continue;
+        }
+        if code.starts_with('#') && line.len() - code.len() >= body_indent.len() && line.starts_with(body_indent) {
+            cursor = next;
+            end = next;
+            continue;
+        }
+        break;
+    }
+    end
+}
+
+/// One more level of indentation for every non-blank line of `range`, except
+/// lines inside a string literal (their text is data).
+pub fn reindent(scope: Node, source: &str, range: std::ops::Range<usize>, unit: &str) -> Vec<Edit> {
+    let strings: Vec<std::ops::Range<usize>> = descendants(scope)
+        .into_iter()
+        .filter(|n| n.kind() == "string" && text(*n, source).contains('\n'))
+        .map(|n| n.byte_range())
+        .collect();
+    let mut edits = Vec::new();
+    let mut line = range.start;
+    while line < range.end {
+        let next = next_line_start(source, line);
+        let blank = source[line..next].trim().is_empty();
+        let in_string = strings.iter().any(|s| s.start < line && line < s.end);
+        if !blank && !in_string {
+            edits.push(Edit::indent(line, unit));
+        }
+        if next == line {
+            break;
+        }
+        line = next;
+    }
+    edits
+}
+
+/// A configured expression, with `ctx` meaning the entrypoint's own parameter.
+fn with_ctx(expression: &str, ctx: &str) -> String {
+    if ctx == "ctx" {
+        return expression.to_string();
+    }
+    let Ok(tree) = crate::python::parse::parse(expression) else { return expression.to_string() };
+    let mut out = String::new();
+    let mut last = 0;
+    for node in descendants(tree.root_node()) {
+        let is_field = node.parent().is_some_and(|p| {
+            (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(node))
+        });
+        if node.kind() == "identifier" && !is_field && text(node, expression) == "ctx" {
+            out.push_str(&expression[last..node.start_byte()]);
+            out.push_str(ctx);
+            last = node.end_byte();
+        }
+    }
+    out.push_str(&expression[last..]);
+    out
+}

@@ -1,0 +1,141 @@
+//! What a run found and did, for people (text) and machines (JSON, SPEC §1).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    Entrypoint,
+    Helper,
+    LlmCall,
+    FrameworkLlm,
+    Diagnostic,
+}
+
+/// One thing found in a file. Lines and columns are 1-based; a function's line
+/// is its `def` line, a call's line where the call expression starts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub line: usize,
+    pub column: usize,
+    pub symbol: Option<String>,
+    pub form: Option<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl Finding {
+    pub fn new(kind: FindingKind, (line, column): (usize, usize)) -> Finding {
+        Finding { kind, line, column, symbol: None, form: None, provider: None, model: None, code: None, message: None }
+    }
+
+    pub fn diagnostic(at: (usize, usize), code: &str, message: impl Into<String>) -> Finding {
+        Finding { code: Some(code.to_string()), message: Some(message.into()), ..Finding::new(FindingKind::Diagnostic, at) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    Changed,
+    Unchanged,
+    Skipped,
+    Error,
+}
+
+/// One file's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub status: FileStatus,
+    pub reason: Option<String>,
+    pub findings: Vec<Finding>,
+    /// The unified diff of the planned change (text output only).
+    #[serde(skip)]
+    pub diff: Option<String>,
+    /// An I/O problem (exit status 2) rather than a problem with the source.
+    #[serde(skip)]
+    pub io_error: bool,
+    /// Where the error is, for `path:line:col: error: …`.
+    #[serde(skip)]
+    pub error_at: Option<(usize, usize)>,
+    /// Session attributes that use the tool's defaults, one entry per entrypoint.
+    #[serde(skip)]
+    pub defaulted: Vec<&'static str>,
+}
+
+impl FileReport {
+    pub fn new(path: String, status: FileStatus) -> FileReport {
+        FileReport { path, status, reason: None, findings: Vec::new(), diff: None, io_error: false, error_at: None, defaulted: Vec::new() }
+    }
+
+    pub fn error(path: String, at: (usize, usize), reason: impl Into<String>) -> FileReport {
+        FileReport { reason: Some(reason.into()), error_at: Some(at), ..FileReport::new(path, FileStatus::Error) }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files_scanned: usize,
+    pub entrypoints: usize,
+    pub helpers: usize,
+    pub llm_call_sites: usize,
+    pub files_changed: usize,
+    pub files_with_errors: usize,
+    pub diagnostics: usize,
+    /// Why files were skipped, and how many.
+    pub skipped: BTreeMap<String, usize>,
+    /// Session attributes that fell back to the tool's defaults, and in how many entrypoints.
+    pub default_attributes: BTreeMap<String, usize>,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub files: Vec<FileReport>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    /// Whether anything would change, or a file could not be handled.
+    pub fn has_work(&self) -> bool {
+        self.files.iter().any(|f| matches!(f.status, FileStatus::Changed | FileStatus::Error))
+    }
+
+    pub fn has_io_error(&self) -> bool {
+        self.files.iter().any(|f| f.io_error)
+    }
+
+    /// The summary line printed at the end of a text run.
+    pub fn summary_line(&self, applied: bool) -> String {
+        let s = &self.summary;
+        let verb = if applied { "changed" } else { "would change" };
+        let mut line = format!(
+            "{} files scanned, {} entrypoints, {} helpers, {} LLM call sites, {} files {}",
+            s.files_scanned, s.entrypoints, s.helpers, s.llm_call_sites, s.files_changed, verb
+        );
+        if s.files_with_errors > 0 {
+            line.push_str(&format!(", {} with errors", s.files_with_errors));
+        }
+        let skipped: usize = s.skipped.values().sum();
+        if skipped > 0 {
+            let reasons: Vec<String> = s.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            line.push_str(&format!(", {} skipped ({})", skipped, reasons.join(", ")));
+        }
+        if !s.default_attributes.is_empty() {
+            let attrs: Vec<&str> = s.default_attributes.keys().map(String::as_str).collect();
+            line.push_str(&format!("; defaults used for {}", attrs.join(", ")));
+        }
+        line
+    }
+}

@@ -1,0 +1,167 @@
+//! A source file as the tool sees it: its text, and the habits the inserted
+//! code must follow (line ending, BOM, indent unit).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be read as Python source, with the position to blame.
+#[derive(Debug, Clone)]
+pub struct SourceError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// A decoded Python source file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user named it (relative to the working directory when possible).
+    pub path: PathBuf,
+    /// The bytes read from disk, kept to detect a change before writing.
+    pub original: Vec<u8>,
+    /// Whether the file starts with a UTF-8 byte order mark (not part of `text`).
+    pub bom: bool,
+    /// The text after the BOM.
+    pub text: String,
+    /// The file's dominant line ending.
+    pub line_ending: &'static str,
+    /// The file's indentation unit, used where a function does not tell its own.
+    pub indent_unit: String,
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl SourceFile {
+    /// Decodes `bytes`; binary files and invalid UTF-8 are errors with a position.
+    pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, SourceError> {
+        let bom = bytes.starts_with(BOM);
+        let body = if bom { &bytes[BOM.len()..] } else { &bytes[..] };
+        if let Some(at) = memchr_nul(body) {
+            let (line, column) = line_col_of_bytes(body, at);
+            return Err(SourceError {
+                line,
+                column,
+                message: "binary file: NUL byte; not Python source".to_string(),
+            });
+        }
+        let text = match std::str::from_utf8(body) {
+            Ok(text) => text.to_string(),
+            Err(err) => {
+                let (line, column) = line_col_of_bytes(body, err.valid_up_to());
+                return Err(SourceError {
+                    line,
+                    column,
+                    message: "invalid UTF-8; the file is left untouched".to_string(),
+                });
+            }
+        };
+        let line_ending = dominant_line_ending(&text);
+        let indent_unit = detect_indent_unit(&text);
+        Ok(SourceFile {
+            path: path.to_path_buf(),
+            original: bytes,
+            bom,
+            text,
+            line_ending,
+            indent_unit,
+        })
+    }
+
+    /// The bytes to write for a new text of this file: BOM kept.
+    pub fn encode(&self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() + 3);
+        if self.bom {
+            out.extend_from_slice(BOM);
+        }
+        out.extend_from_slice(text.as_bytes());
+        out
+    }
+
+    /// 1-based line and column (in characters) of a byte offset in `text`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(&self.text, offset)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn line_col_of_bytes(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+fn dominant_line_ending(text: &str) -> &'static str {
+    let lf = text.matches('\n').count();
+    let crlf = text.matches("\r\n").count();
+    if crlf * 2 > lf {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+/// The leading whitespace of the first indented code line after a line ending
+/// in `:`, which in Python is one indentation level.
+fn detect_indent_unit(text: &str) -> String {
+    let mut after_colon = false;
+    for line in text.lines() {
+        let trimmed = line.trim_end_matches('\r');
+        let code = trimmed.trim_start();
+        if code.is_empty() || code.starts_with('#') {
+            continue;
+        }
+        if after_colon {
+            let indent = &trimmed[..trimmed.len() - code.len()];
+            if !indent.is_empty() {
+                return indent.to_string();
+            }
+        }
+        after_colon = trimmed.trim_end().ends_with(':') && !trimmed.starts_with(|c: char| c.is_whitespace());
+    }
+    "    ".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_habits() {
+        let file = SourceFile::decode(Path::new("a.py"), b"def f():\r\n\tpass\r\n".to_vec()).unwrap();
+        assert_eq!(file.line_ending, "\r\n");
+        assert_eq!(file.indent_unit, "\t");
+        let file = SourceFile::decode(Path::new("a.py"), b"\xEF\xBB\xBFclass A:\n  x = 1\n".to_vec()).unwrap();
+        assert!(file.bom);
+        assert_eq!(file.indent_unit, "  ");
+        assert_eq!(file.encode("y"), b"\xEF\xBB\xBFy".to_vec());
+    }
+
+    #[test]
+    fn reports_bad_bytes_with_position() {
+        let err = SourceFile::decode(Path::new("a.py"), b"x = 1\ny = '\xff'\n".to_vec()).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 6));
+        let err = SourceFile::decode(Path::new("a.py"), b"x\0".to_vec()).unwrap_err();
+        assert_eq!((err.line, err.column), (1, 2));
+    }
+}

@@ -1,0 +1,82 @@
+//! Finding the Python files to look at: `ignore`'s parallel walker, which
+//! respects `.gitignore`, never follows symlinks, and takes `--exclude` globs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+
+/// A path the walk could not read, reported once with the path.
+#[derive(Debug, Clone)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The Python files under `roots`, sorted, and the errors met on the way.
+pub fn python_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<WalkError>) {
+    let files = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    for root in roots {
+        match std::fs::symlink_metadata(root) {
+            Err(err) => {
+                errors.lock().unwrap().push(WalkError { path: root.clone(), message: err.to_string() });
+                continue;
+            }
+            // A file named explicitly is taken as it is (as ruff does), even without `.py`.
+            Ok(meta) if meta.is_file() => {
+                files.lock().unwrap().push(root.clone());
+                continue;
+            }
+            Ok(_) => {}
+        }
+        let mut builder = WalkBuilder::new(root);
+        builder.follow_links(false).hidden(true).git_ignore(true).require_git(false);
+        if !excludes.is_empty() {
+            let mut overrides = OverrideBuilder::new(root);
+            for glob in excludes {
+                if let Err(err) = overrides.add(&format!("!{glob}")) {
+                    errors.lock().unwrap().push(WalkError { path: root.clone(), message: format!("bad --exclude glob {glob:?}: {err}") });
+                }
+            }
+            if let Ok(built) = overrides.build() {
+                builder.overrides(built);
+            }
+        }
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(entry) => {
+                        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                        if is_file && is_python(entry.path()) {
+                            files.lock().unwrap().push(entry.into_path());
+                        }
+                    }
+                    Err(err) => {
+                        let path = error_path(&err).unwrap_or_else(|| root.clone());
+                        errors.lock().unwrap().push(WalkError { path, message: err.to_string() });
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+    }
+    let mut files = files.into_inner().unwrap();
+    files.sort();
+    files.dedup();
+    (files, errors.into_inner().unwrap())
+}
+
+fn is_python(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()) == Some("py")
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
