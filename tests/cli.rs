@@ -1,0 +1,145 @@
+//! The command line as a user and a CI script meet it: diffs that `git apply`
+//! and `patch -p1` accept, exit codes, JSON, and bad input left untouched.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const AGENT: &str = r#"from livekit.agents import JobContext, WorkerOptions, cli
+
+
+async def entrypoint(ctx: JobContext) -> None:
+    await ctx.connect()
+    ctx.room.name
+
+
+if __name__ == "__main__":
+    cli.run_app(WorkerOptions(entrypoint_fnc=entrypoint))
+"#;
+
+fn tool(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_voice-otel-fix")).args(args).current_dir(dir).output().expect("run the tool")
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git").args(args).current_dir(dir).output().expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn dry_run_diff_applies_with_git_and_patch_including_paths_with_spaces() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    std::fs::create_dir_all(dir.join("my agents/bot")).unwrap();
+    std::fs::write(dir.join("my agents/bot/agent.py"), AGENT).unwrap();
+    std::fs::write(dir.join("plain.py"), AGENT.replace("def entrypoint", "def run_job").replace("=entrypoint)", "=run_job)")).unwrap();
+    git(dir, &["init", "-q"]);
+
+    let out = tool(dir, &["--dry-run", "--color", "never", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(diff.contains("--- \"a/my agents/bot/agent.py\""), "{diff}");
+    assert!(diff.contains("--- a/plain.py"), "{diff}");
+    assert_eq!(std::fs::read_to_string(dir.join("plain.py")).unwrap(), AGENT.replace("def entrypoint", "def run_job").replace("=entrypoint)", "=run_job)"), "dry run writes nothing");
+    std::fs::write(dir.join("changes.patch"), &diff).unwrap();
+    git(dir, &["apply", "--check", "changes.patch"]);
+
+    let patched = Command::new("patch").args(["-p1", "--dry-run", "-i", "changes.patch"]).current_dir(dir).output().unwrap();
+    assert!(patched.status.success(), "patch -p1: {}{}", stdout(&patched), stderr(&patched));
+
+    // Applying the patch gives exactly what the tool writes itself.
+    git(dir, &["apply", "changes.patch"]);
+    let patched_text = std::fs::read_to_string(dir.join("my agents/bot/agent.py")).unwrap();
+    std::fs::write(dir.join("my agents/bot/agent.py"), AGENT).unwrap();
+    let applied = tool(dir, &["."]);
+    assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
+    assert_eq!(std::fs::read_to_string(dir.join("my agents/bot/agent.py")).unwrap(), patched_text);
+}
+
+#[test]
+fn check_exit_codes_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agent.py"), AGENT).unwrap();
+    let out = tool(dir.path(), &["--check", "."]);
+    assert_eq!(out.status.code(), Some(1), "work to do: {}", stderr(&out));
+    assert!(stdout(&out).contains("+    with trace.use_span(session_span, end_on_exit=False):"));
+    assert!(stderr(&out).contains("1 files scanned, 1 entrypoints"), "{}", stderr(&out));
+
+    let out = tool(dir.path(), &["."]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("1 files changed"), "{}", stderr(&out));
+    let out = tool(dir.path(), &["--check", "."]);
+    assert_eq!(out.status.code(), Some(0), "nothing left: {}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out), "");
+
+    let out = tool(dir.path(), &["--check", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = tool(dir.path(), &["--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agent.py"), AGENT).unwrap();
+    std::fs::write(dir.path().join("broken.py"), "from livekit.agents import WorkerOptions\ndef f(:\n").unwrap();
+    let out = tool(dir.path(), &["--dry-run", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(report["version"], 1);
+    let files = report["files"].as_array().unwrap();
+    let agent = files.iter().find(|f| f["path"] == "agent.py").expect("agent.py reported");
+    assert_eq!(agent["status"], "changed");
+    let entrypoint = &agent["findings"][0];
+    for key in ["kind", "line", "column", "symbol", "form", "provider", "model", "code", "message"] {
+        assert!(entrypoint.get(key).is_some(), "finding lacks {key}: {entrypoint}");
+    }
+    assert_eq!(entrypoint["kind"], "entrypoint");
+    assert_eq!(entrypoint["line"], 4, "the def line");
+    assert_eq!(entrypoint["column"], 1);
+    assert_eq!(entrypoint["symbol"], "entrypoint");
+    assert_eq!(entrypoint["form"], "worker_options");
+    let broken = files.iter().find(|f| f["path"] == "broken.py").expect("broken.py reported");
+    assert_eq!(broken["status"], "error");
+    assert!(broken["reason"].as_str().unwrap().contains("syntax error"), "{broken}");
+    for key in ["files_scanned", "entrypoints", "llm_call_sites", "files_changed", "skipped", "default_attributes"] {
+        assert!(report["summary"].get(key).is_some(), "summary lacks {key}");
+    }
+    assert_eq!(report["summary"]["files_scanned"], 2);
+}
+
+#[test]
+fn bad_input_is_reported_with_position_and_left_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &[u8])] = &[
+        ("syntax.py", b"from livekit.agents import WorkerOptions\n\nasync def entrypoint(ctx):\n    with ctx:\n"),
+        ("latin1.py", b"from livekit.agents import WorkerOptions\nname = '\xe9'\n"),
+        ("binary.py", b"WorkerOptions\x00\x01\x02"),
+    ];
+    for (name, bytes) in cases {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    std::fs::write(dir.path().join("agent.py"), AGENT).unwrap();
+    let out = tool(dir.path(), &["."]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "per-file problems do not stop the run: {err}");
+    assert!(err.contains("syntax.py:4:14: error: syntax error: Expected an indented block"), "{err}");
+    assert!(err.contains("latin1.py:2:9: error: invalid UTF-8"), "{err}");
+    assert!(err.contains("binary.py:1:14: error: binary file"), "{err}");
+    for (name, bytes) in cases {
+        assert_eq!(&std::fs::read(dir.path().join(name)).unwrap(), bytes, "{name} untouched");
+    }
+    assert_ne!(std::fs::read_to_string(dir.path().join("agent.py")).unwrap(), AGENT, "the good file is still fixed");
+    let out = tool(dir.path(), &["--check", "."]);
+    assert_eq!(out.status.code(), Some(1), "a file that does not parse fails --check");
+}
