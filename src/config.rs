@@ -64,9 +64,9 @@ impl Settings {
         let Some(source) = &self.source else { return false };
         let base = source.parent().unwrap_or(Path::new("."));
         let relative = path.strip_prefix(base).unwrap_or(path);
-        self.exclude.iter().any(|glob| {
-            globset::Glob::new(glob).map(|g| g.compile_matcher().is_match(relative)).unwrap_or(false)
-        })
+        self.exclude
+            .iter()
+            .any(|glob| globset::Glob::new(glob).map(|g| g.compile_matcher().is_match(relative)).unwrap_or(false))
     }
 }
 
@@ -163,7 +163,12 @@ pub fn load(path: &Path, depth: usize) -> Result<Settings, ConfigError> {
             load(&base.join(parent), depth + 1)?
         }
         Some(_) => {
-            return Err(ConfigError { path: path.to_path_buf(), line: 1, column: 1, message: "`extend` chain too deep".into() })
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: "`extend` chain too deep".into(),
+            })
         }
         None => Settings::default(),
     };

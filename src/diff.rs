@@ -12,11 +12,7 @@ pub fn unified(path: &str, old: &str, new: &str) -> Option<String> {
     let mut out = String::new();
     out.push_str(&format!("diff --git {} {}\n", prefixed("a/", &name), prefixed("b/", &name)));
     out.push_str(
-        &diff
-            .unified_diff()
-            .context_radius(3)
-            .header(&prefixed("a/", &name), &prefixed("b/", &name))
-            .to_string(),
+        &diff.unified_diff().context_radius(3).header(&prefixed("a/", &name), &prefixed("b/", &name)).to_string(),
     );
     Some(out)
 }

@@ -47,7 +47,8 @@ pub struct Options {
 }
 
 /// Bytes that a file registering an entrypoint must contain.
-const REGISTRATION_TOKENS: &[&str] = &["entrypoint_fnc", "rtc_session", "WorkerOptions", "ServerOptions", "AgentServer"];
+const REGISTRATION_TOKENS: &[&str] =
+    &["entrypoint_fnc", "rtc_session", "WorkerOptions", "ServerOptions", "AgentServer"];
 
 /// A file read, decoded and parsed.
 struct Parsed {
@@ -113,7 +114,7 @@ pub fn run(options: &Options) -> Report {
                     let facts = python::module_facts(&parsed.tree, &parsed.file.text);
                     Stage1::Parsed(canonical, Box::new(parsed), facts)
                 }
-                Err(report) => Stage1::Report(report.with_path(shown), None),
+                Err(unreadable) => Stage1::Report(unreadable.report(shown), None),
             }
         })
         .collect();
@@ -161,19 +162,18 @@ pub fn run(options: &Options) -> Report {
                 None => {
                     let path = &others[&canonical];
                     let shown = display(path, &cwd);
-                    let loaded = std::fs::read(path)
-                        .map_err(|err| {
-                            let mut report = FileReport::error(shown.clone(), (1, 1), format!("cannot read: {err}"));
+                    let bytes = match std::fs::read(path) {
+                        Ok(bytes) => bytes,
+                        Err(err) => {
+                            let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
                             report.io_error = true;
-                            report
-                        })
-                        .and_then(|bytes| {
-                            let settings = resolver.for_file(path).unwrap_or_default();
-                            read_parsed(path, bytes, settings).map_err(|r| r.with_path(shown.clone()))
-                        });
-                    match loaded {
+                            return report;
+                        }
+                    };
+                    let settings = resolver.for_file(path).unwrap_or_default();
+                    match read_parsed(path, bytes, settings) {
                         Ok(file) => file,
-                        Err(report) => return report,
+                        Err(unreadable) => return unreadable.report(shown),
                     }
                 }
             };
@@ -207,11 +207,23 @@ pub fn run(options: &Options) -> Report {
     Report { version: 1, files: reports, summary }
 }
 
-fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<Parsed, FileReport> {
+/// Why a file is not Python we can work on: where, and what.
+struct Unreadable {
+    at: (usize, usize),
+    message: String,
+}
+
+impl Unreadable {
+    fn report(self, path: String) -> FileReport {
+        FileReport::error(path, self.at, self.message)
+    }
+}
+
+fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<Parsed, Unreadable> {
     let file = SourceFile::decode(path, bytes)
-        .map_err(|err| FileReport::error(String::new(), (err.line, err.column), err.message))?;
+        .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
     let tree = python::parse::parse(&file.text)
-        .map_err(|err| FileReport::error(String::new(), (err.line, err.column), err.message))?;
+        .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
     Ok(Parsed { file, tree, settings })
 }
 
@@ -245,13 +257,6 @@ fn instrument_file(parsed: &Parsed, refs: &[EntrypointRef], mode: Mode, cwd: &Pa
         }
     }
     report
-}
-
-impl FileReport {
-    fn with_path(mut self, path: String) -> FileReport {
-        self.path = path;
-        self
-    }
 }
 
 /// The path as shown to the user: relative to the working directory when under it.

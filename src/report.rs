@@ -35,7 +35,11 @@ impl Finding {
     }
 
     pub fn diagnostic(at: (usize, usize), code: &str, message: impl Into<String>) -> Finding {
-        Finding { code: Some(code.to_string()), message: Some(message.into()), ..Finding::new(FindingKind::Diagnostic, at) }
+        Finding {
+            code: Some(code.to_string()),
+            message: Some(message.into()),
+            ..Finding::new(FindingKind::Diagnostic, at)
+        }
     }
 }
 
@@ -71,7 +75,16 @@ pub struct FileReport {
 
 impl FileReport {
     pub fn new(path: String, status: FileStatus) -> FileReport {
-        FileReport { path, status, reason: None, findings: Vec::new(), diff: None, io_error: false, error_at: None, defaulted: Vec::new() }
+        FileReport {
+            path,
+            status,
+            reason: None,
+            findings: Vec::new(),
+            diff: None,
+            io_error: false,
+            error_at: None,
+            defaulted: Vec::new(),
+        }
     }
 
     pub fn error(path: String, at: (usize, usize), reason: impl Into<String>) -> FileReport {

@@ -44,11 +44,7 @@ impl SourceFile {
         let body = if bom { &bytes[BOM.len()..] } else { &bytes[..] };
         if let Some(at) = memchr_nul(body) {
             let (line, column) = line_col_of_bytes(body, at);
-            return Err(SourceError {
-                line,
-                column,
-                message: "binary file: NUL byte; not Python source".to_string(),
-            });
+            return Err(SourceError { line, column, message: "binary file: NUL byte; not Python source".to_string() });
         }
         let text = match std::str::from_utf8(body) {
             Ok(text) => text.to_string(),
@@ -63,14 +59,7 @@ impl SourceFile {
         };
         let line_ending = dominant_line_ending(&text);
         let indent_unit = detect_indent_unit(&text);
-        Ok(SourceFile {
-            path: path.to_path_buf(),
-            original: bytes,
-            bom,
-            text,
-            line_ending,
-            indent_unit,
-        })
+        Ok(SourceFile { path: path.to_path_buf(), original: bytes, bom, text, line_ending, indent_unit })
     }
 
     /// The bytes to write for a new text of this file: BOM kept.

@@ -37,7 +37,10 @@ pub fn python_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Ve
             let mut overrides = OverrideBuilder::new(root);
             for glob in excludes {
                 if let Err(err) = overrides.add(&format!("!{glob}")) {
-                    errors.lock().unwrap().push(WalkError { path: root.clone(), message: format!("bad --exclude glob {glob:?}: {err}") });
+                    errors
+                        .lock()
+                        .unwrap()
+                        .push(WalkError { path: root.clone(), message: format!("bad --exclude glob {glob:?}: {err}") });
                 }
             }
             if let Ok(built) = overrides.build() {

@@ -26,11 +26,8 @@ impl std::fmt::Display for WriteError {
 pub fn replace_atomically(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), WriteError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let metadata = fs::metadata(path).map_err(WriteError::Io)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".voice-otel-fix-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(WriteError::Io)?;
+    let mut temp =
+        tempfile::Builder::new().prefix(".voice-otel-fix-").suffix(".tmp").tempfile_in(dir).map_err(WriteError::Io)?;
     temp.write_all(new).map_err(WriteError::Io)?;
     temp.as_file().sync_all().map_err(WriteError::Io)?;
     fs::set_permissions(temp.path(), metadata.permissions()).map_err(WriteError::Io)?;

@@ -42,7 +42,11 @@ fn dry_run_diff_applies_with_git_and_patch_including_paths_with_spaces() {
     let dir = repo.path();
     std::fs::create_dir_all(dir.join("my agents/bot")).unwrap();
     std::fs::write(dir.join("my agents/bot/agent.py"), AGENT).unwrap();
-    std::fs::write(dir.join("plain.py"), AGENT.replace("def entrypoint", "def run_job").replace("=entrypoint)", "=run_job)")).unwrap();
+    std::fs::write(
+        dir.join("plain.py"),
+        AGENT.replace("def entrypoint", "def run_job").replace("=entrypoint)", "=run_job)"),
+    )
+    .unwrap();
     git(dir, &["init", "-q"]);
 
     let out = tool(dir, &["--dry-run", "--color", "never", "."]);
@@ -50,11 +54,16 @@ fn dry_run_diff_applies_with_git_and_patch_including_paths_with_spaces() {
     let diff = stdout(&out);
     assert!(diff.contains("--- \"a/my agents/bot/agent.py\""), "{diff}");
     assert!(diff.contains("--- a/plain.py"), "{diff}");
-    assert_eq!(std::fs::read_to_string(dir.join("plain.py")).unwrap(), AGENT.replace("def entrypoint", "def run_job").replace("=entrypoint)", "=run_job)"), "dry run writes nothing");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("plain.py")).unwrap(),
+        AGENT.replace("def entrypoint", "def run_job").replace("=entrypoint)", "=run_job)"),
+        "dry run writes nothing"
+    );
     std::fs::write(dir.join("changes.patch"), &diff).unwrap();
     git(dir, &["apply", "--check", "changes.patch"]);
 
-    let patched = Command::new("patch").args(["-p1", "--dry-run", "-i", "changes.patch"]).current_dir(dir).output().unwrap();
+    let patched =
+        Command::new("patch").args(["-p1", "--dry-run", "-i", "changes.patch"]).current_dir(dir).output().unwrap();
     assert!(patched.status.success(), "patch -p1: {}{}", stdout(&patched), stderr(&patched));
 
     // Applying the patch gives exactly what the tool writes itself.

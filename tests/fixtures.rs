@@ -80,7 +80,11 @@ fn every_fixture_matches_is_idempotent_compiles_and_is_f_clean() {
         }
         let second = instrument(&work, Mode::Check);
         for file in second.files.iter().filter(|f| f.status == FileStatus::Changed) {
-            failures.push(format!("{name}: second run changes {}:\n{}", file.path, file.diff.clone().unwrap_or_default()));
+            failures.push(format!(
+                "{name}: second run changes {}:\n{}",
+                file.path,
+                file.diff.clone().unwrap_or_default()
+            ));
         }
         outputs.push((name, case.join("before"), work));
     }
@@ -93,7 +97,10 @@ fn every_fixture_matches_is_idempotent_compiles_and_is_f_clean() {
         .filter(|p| p.extension().is_some_and(|e| e == "py"))
         .collect();
     let compiled = Command::new(&python)
-        .args(["-c", "import sys\nfor f in sys.argv[1:]:\n    compile(open(f, 'rb').read(), f, 'exec', dont_inherit=True)"])
+        .args([
+            "-c",
+            "import sys\nfor f in sys.argv[1:]:\n    compile(open(f, 'rb').read(), f, 'exec', dont_inherit=True)",
+        ])
         .args(&py_files)
         .output()
         .expect("python");
@@ -128,7 +135,11 @@ fn ruff_f(dir: &Path) -> BTreeMap<(String, String, String), usize> {
     for d in diagnostics.as_array().expect("array") {
         let file = d["filename"].as_str().unwrap_or_default();
         let file = Path::new(file).strip_prefix(dir).map(|p| p.display().to_string()).unwrap_or(file.to_string());
-        let key = (file, d["code"].as_str().unwrap_or_default().to_string(), d["message"].as_str().unwrap_or_default().to_string());
+        let key = (
+            file,
+            d["code"].as_str().unwrap_or_default().to_string(),
+            d["message"].as_str().unwrap_or_default().to_string(),
+        );
         *out.entry(key).or_default() += 1;
     }
     out

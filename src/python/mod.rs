@@ -17,9 +17,9 @@ use crate::source::SourceFile;
 use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
 use semantics::{is_livekit_agents, simple_assignment, Semantics};
 use transforms::bounded_span::{self, HelperCall};
+use transforms::greeting_counter;
 use transforms::module_setup::{self, ModuleNames, Needs};
 use transforms::session_span::{self, NotApplicable, SessionSpan};
-use transforms::greeting_counter;
 
 /// What a file contributes to finding entrypoints in the package.
 pub fn module_facts(tree: &Tree, source: &str) -> ModuleFacts {
@@ -30,7 +30,8 @@ pub fn module_facts(tree: &Tree, source: &str) -> ModuleFacts {
         .into_iter()
         .filter_map(|statement| simple_assignment(statement, source))
         .filter(|(_, value)| {
-            value.kind() == "call" && semantics.callee(*value, source).is_some_and(|q| is_livekit_agents(&q, &["AgentServer"]))
+            value.kind() == "call"
+                && semantics.callee(*value, source).is_some_and(|q| is_livekit_agents(&q, &["AgentServer"]))
         })
         .map(|(name, _)| name.to_string())
         .collect();

@@ -27,9 +27,11 @@ thread_local! {
 /// Parses `text` with the strict parser, then builds the tree-sitter tree.
 pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
     check_syntax(text)?;
-    let tree = PARSER
-        .with(|parser| parser.borrow_mut().parse(text, None))
-        .ok_or_else(|| SyntaxError { line: 1, column: 1, message: "the parser gave up".into() })?;
+    let tree = PARSER.with(|parser| parser.borrow_mut().parse(text, None)).ok_or_else(|| SyntaxError {
+        line: 1,
+        column: 1,
+        message: "the parser gave up".into(),
+    })?;
     if tree.root_node().has_error() {
         let node = first_error(tree.root_node()).unwrap_or(tree.root_node());
         let (line, column) = crate::source::line_col(text, node.start_byte());

@@ -118,7 +118,9 @@ fn collect_import(node: Node, source: &str, imports: &mut HashMap<String, Bindin
                 imports.insert(head.to_string(), Binding::Module(head.to_string()));
             }
             "aliased_import" => {
-                if let (Some(name), Some(alias)) = (child.child_by_field_name("name"), child.child_by_field_name("alias")) {
+                if let (Some(name), Some(alias)) =
+                    (child.child_by_field_name("name"), child.child_by_field_name("alias"))
+                {
                     imports.insert(text(alias, source).to_string(), Binding::Module(text(name, source).to_string()));
                 }
             }
@@ -157,10 +159,19 @@ mod tests {
 
     #[test]
     fn resolves_import_forms() {
-        assert_eq!(qualified("from livekit import agents", "agents.WorkerOptions").as_deref(), Some("livekit.agents.WorkerOptions"));
-        assert_eq!(qualified("from livekit.agents import WorkerOptions as W", "W").as_deref(), Some("livekit.agents.WorkerOptions"));
+        assert_eq!(
+            qualified("from livekit import agents", "agents.WorkerOptions").as_deref(),
+            Some("livekit.agents.WorkerOptions")
+        );
+        assert_eq!(
+            qualified("from livekit.agents import WorkerOptions as W", "W").as_deref(),
+            Some("livekit.agents.WorkerOptions")
+        );
         assert_eq!(qualified("import livekit.agents", "livekit.agents.cli").as_deref(), Some("livekit.agents.cli"));
-        assert_eq!(qualified("import livekit.agents as lk", "lk.AgentServer").as_deref(), Some("livekit.agents.AgentServer"));
+        assert_eq!(
+            qualified("import livekit.agents as lk", "lk.AgentServer").as_deref(),
+            Some("livekit.agents.AgentServer")
+        );
         assert_eq!(qualified("import agents", "agents.WorkerOptions").as_deref(), Some("agents.WorkerOptions"));
         assert_eq!(qualified("from .agent import entrypoint", "entrypoint").as_deref(), Some(".agent.entrypoint"));
         assert_eq!(qualified("x = 1", "x"), None);

@@ -80,7 +80,9 @@ pub fn decorators(def: Node) -> Vec<Node> {
 pub fn parameter_name<'a>(param: Node, source: &'a str) -> Option<&'a str> {
     match param.kind() {
         "identifier" => Some(text(param, source)),
-        "typed_parameter" => named_children(param).into_iter().find(|n| n.kind() == "identifier").map(|n| text(n, source)),
+        "typed_parameter" => {
+            named_children(param).into_iter().find(|n| n.kind() == "identifier").map(|n| text(n, source))
+        }
         "default_parameter" | "typed_default_parameter" => param.child_by_field_name("name").map(|n| text(n, source)),
         _ => None,
     }

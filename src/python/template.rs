@@ -143,35 +143,6 @@ fn lay_out(text: &str, layout: &Layout) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_template_parses_and_uses_known_holes() {
-        for template in ALL {
-            let holes: HashMap<&str, String> =
-                template.holes().iter().map(|h| (&h[2..h.len() - 2], format!("x_{}", &h[2..h.len() - 2]))).collect();
-            let filled = template.fill(&holes);
-            crate::python::parse::check_syntax(&filled)
-                .unwrap_or_else(|e| panic!("templates/python/{}.py: {}:{}: {}", template.name, e.line, e.column, e.message));
-            for hole in template.holes() {
-                assert!(KNOWN_HOLES.contains(&&hole[2..hole.len() - 2]), "{}: unknown hole {hole}", template.name);
-            }
-        }
-    }
-
-    #[test]
-    fn lays_out_with_tabs_and_crlf() {
-        let holes = HashMap::from([("tracer", "tracer".to_string()), ("span_name", "\"voice.x\"".to_string())]);
-        let layout = Layout { indent: "\t", unit: "\t", line_ending: "\r\n" };
-        assert_eq!(BOUNDED_SPAN_DECORATOR.render_lines(1, &holes, &layout), "\t@tracer.start_as_current_span(\"voice.x\")\r\n");
-        let holes = HashMap::new();
-        let rendered = JOB_METADATA_VALUE.render(&holes, &Layout { indent: "", unit: "  ", line_ending: "\n" });
-        assert!(rendered.contains("\n  try:\n    value = "), "{rendered}");
-    }
-}
-
 /// The holes the transforms know how to fill.
 #[cfg(test)]
 const KNOWN_HOLES: &[&str] = &[
@@ -200,3 +171,36 @@ const KNOWN_HOLES: &[&str] = &[
     "names",
     "module",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_uses_known_holes() {
+        for template in ALL {
+            let holes: HashMap<&str, String> =
+                template.holes().iter().map(|h| (&h[2..h.len() - 2], format!("x_{}", &h[2..h.len() - 2]))).collect();
+            let filled = template.fill(&holes);
+            crate::python::parse::check_syntax(&filled).unwrap_or_else(|e| {
+                panic!("templates/python/{}.py: {}:{}: {}", template.name, e.line, e.column, e.message)
+            });
+            for hole in template.holes() {
+                assert!(KNOWN_HOLES.contains(&&hole[2..hole.len() - 2]), "{}: unknown hole {hole}", template.name);
+            }
+        }
+    }
+
+    #[test]
+    fn lays_out_with_tabs_and_crlf() {
+        let holes = HashMap::from([("tracer", "tracer".to_string()), ("span_name", "\"voice.x\"".to_string())]);
+        let layout = Layout { indent: "\t", unit: "\t", line_ending: "\r\n" };
+        assert_eq!(
+            BOUNDED_SPAN_DECORATOR.render_lines(1, &holes, &layout),
+            "\t@tracer.start_as_current_span(\"voice.x\")\r\n"
+        );
+        let holes = HashMap::new();
+        let rendered = JOB_METADATA_VALUE.render(&holes, &Layout { indent: "", unit: "  ", line_ending: "\n" });
+        assert!(rendered.contains("\n  try:\n    value = "), "{rendered}");
+    }
+}

@@ -33,7 +33,9 @@ fn ensure_venv() -> PathBuf {
     }
     let base = std::env::var("VOF_PYTHON").unwrap_or_else(|_| "python3".to_string());
     run(Command::new(&base).args(["-m", "venv", "--clear"]).arg(&venv));
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"]).arg(repo().join("tests/python/requirements.txt")));
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(repo().join("tests/python/requirements.txt")));
     std::fs::write(&stamp, requirements).expect("write stamp");
     python
 }
@@ -54,7 +56,8 @@ impl DirLock {
                 return DirLock(path.to_path_buf());
             }
             // A lock older than an hour was left by a killed run.
-            if let Ok(age) = std::fs::metadata(path).and_then(|m| m.modified()).map(|m| m.elapsed().unwrap_or_default()) {
+            if let Ok(age) = std::fs::metadata(path).and_then(|m| m.modified()).map(|m| m.elapsed().unwrap_or_default())
+            {
                 if age.as_secs() > 3600 {
                     let _ = std::fs::remove_dir(path);
                 }

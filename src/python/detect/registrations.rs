@@ -62,7 +62,9 @@ pub fn find(root: Node, source: &str, semantics: &Semantics) -> Vec<Registration
     for node in descendants(root) {
         match node.kind() {
             "call" => {
-                if let Some(r) = worker_options(node, source, semantics).or_else(|| rtc_session_call(node, source, semantics)) {
+                if let Some(r) =
+                    worker_options(node, source, semantics).or_else(|| rtc_session_call(node, source, semantics))
+                {
                     found.push(r);
                 }
             }
@@ -156,7 +158,13 @@ fn registration(
     Some(site(form, call, target, via_partial, server_import))
 }
 
-fn site(form: Form, node: Node, target: Target, via_partial: bool, server_import: Option<(String, String)>) -> Registration {
+fn site(
+    form: Form,
+    node: Node,
+    target: Target,
+    via_partial: bool,
+    server_import: Option<(String, String)>,
+) -> Registration {
     let start = node.start_position();
     // tree-sitter columns are bytes; registrations are reported by line, the column is kept simple.
     Registration { form, via_partial, target, line: start.row + 1, column: start.column + 1, server_import }
@@ -193,10 +201,14 @@ fn resolve(expr: Node, source: &str, semantics: &Semantics, via_partial: bool) -
             if object.kind() == "identifier" {
                 match semantics.imports.get(text(object, source)) {
                     Some(Binding::Module(module)) => {
-                        return Some((Target::Imported { module: module.clone(), name: attribute.to_string() }, via_partial))
+                        return Some((
+                            Target::Imported { module: module.clone(), name: attribute.to_string() },
+                            via_partial,
+                        ))
                     }
                     Some(Binding::Member { module, name }) => {
-                        let module = if module.ends_with('.') { format!("{module}{name}") } else { format!("{module}.{name}") };
+                        let module =
+                            if module.ends_with('.') { format!("{module}{name}") } else { format!("{module}.{name}") };
                         return Some((Target::Imported { module, name: attribute.to_string() }, via_partial));
                     }
                     None => {}
@@ -235,7 +247,8 @@ fn bound_method<'t>(object: Node, method: &str, source: &str, semantics: &Semant
     let method_of = |class: Node<'t>| -> Option<Node<'t>> {
         let body = class.child_by_field_name("body")?;
         named_children(body).into_iter().map(undecorated).find(|def| {
-            def.kind() == "function_definition" && def.child_by_field_name("name").is_some_and(|n| text(n, source) == method)
+            def.kind() == "function_definition"
+                && def.child_by_field_name("name").is_some_and(|n| text(n, source) == method)
         })
     };
     if object.kind() == "identifier" {

@@ -25,7 +25,9 @@ use tree_sitter::Node;
 
 use crate::edit::Edit;
 use crate::python::semantics::Semantics;
-use crate::python::syntax::{decorators, indentation_at, is_generator, line_start, outermost, same_scope_descendants, text};
+use crate::python::syntax::{
+    decorators, indentation_at, is_generator, line_start, outermost, same_scope_descendants, text,
+};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
 
@@ -38,7 +40,12 @@ pub struct HelperCall<'t> {
 
 /// The calls of module-level functions in `entrypoint`'s own scope (nested
 /// functions and lambdas are not "directly" the entrypoint's body).
-pub fn helper_calls<'t>(entrypoint: Node<'t>, source: &str, semantics: &Semantics<'t>, entrypoints: &[Node<'t>]) -> Vec<HelperCall<'t>> {
+pub fn helper_calls<'t>(
+    entrypoint: Node<'t>,
+    source: &str,
+    semantics: &Semantics<'t>,
+    entrypoints: &[Node<'t>],
+) -> Vec<HelperCall<'t>> {
     let Some(body) = entrypoint.child_by_field_name("body") else { return Vec::new() };
     same_scope_descendants(body)
         .into_iter()
@@ -64,7 +71,14 @@ pub fn span_name(helper: Node, source: &str) -> String {
     format!("voice.{}", name.trim_start_matches('_'))
 }
 
-pub fn plan(helper: Node, source: &str, names: &ModuleNames, unit: &str, line_ending: &str, needs: &mut Needs) -> Outcome {
+pub fn plan(
+    helper: Node,
+    source: &str,
+    names: &ModuleNames,
+    unit: &str,
+    line_ending: &str,
+    needs: &mut Needs,
+) -> Outcome {
     let has_span = decorators(helper).into_iter().any(|d| {
         let t = text(d, source);
         t.contains("start_as_current_span") || t.contains("start_span")
@@ -81,5 +95,8 @@ pub fn plan(helper: Node, source: &str, names: &ModuleNames, unit: &str, line_en
     holes.insert("span_name", format!("\"{}\"", span_name(helper, source)));
     let layout = Layout { indent, unit, line_ending };
     needs.tracer = true;
-    Outcome::Decorated(Edit::insert(line_start(source, start), template::BOUNDED_SPAN_DECORATOR.render_lines(1, &holes, &layout)))
+    Outcome::Decorated(Edit::insert(
+        line_start(source, start),
+        template::BOUNDED_SPAN_DECORATOR.render_lines(1, &holes, &layout),
+    ))
 }

@@ -36,7 +36,8 @@ pub fn is_greeting(helper: Node, source: &str) -> bool {
             n.kind() == "call"
                 && n.child_by_field_name("function").is_some_and(|f| {
                     f.kind() == "attribute"
-                        && f.child_by_field_name("attribute").is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
+                        && f.child_by_field_name("attribute")
+                            .is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
                 })
         })
     });
@@ -64,7 +65,9 @@ pub fn plan(
         statement = parent;
     }
     if statement.kind() != "expression_statement" {
-        return Err("greeting helper's result is used by a statement that ends the flow; voice.greetings.delivered not counted");
+        return Err(
+            "greeting helper's result is used by a statement that ends the flow; voice.greetings.delivered not counted",
+        );
     }
     let end = statement.end_byte();
     let line_end = next_line_start(source, end);

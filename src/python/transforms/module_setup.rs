@@ -44,7 +44,9 @@ use tree_sitter::Node;
 use crate::edit::Edit;
 use crate::python::names::fresh;
 use crate::python::semantics::{Binding, Semantics};
-use crate::python::syntax::{first_positional, is_docstring, named_children, next_line_start, string_value, text, undecorated};
+use crate::python::syntax::{
+    first_positional, is_docstring, named_children, next_line_start, string_value, text, undecorated,
+};
 use crate::python::template::{self, Layout, Template};
 
 /// A metric instrument the style guide names.
@@ -56,7 +58,8 @@ pub enum Instrument {
 }
 
 impl Instrument {
-    pub const ALL: [Instrument; 3] = [Instrument::SessionsStarted, Instrument::SessionDuration, Instrument::GreetingsDelivered];
+    pub const ALL: [Instrument; 3] =
+        [Instrument::SessionsStarted, Instrument::SessionDuration, Instrument::GreetingsDelivered];
 
     /// The metric name: contract, dashboards depend on it.
     pub fn metric(self) -> &'static str {
@@ -133,7 +136,9 @@ impl ModuleNames {
         };
         let module = |name: &str, taken: &mut HashSet<String>| -> Name {
             match semantics.imports.get(name) {
-                Some(Binding::Module(m)) if m == name => Name { name: name.to_string(), exists: true, defined_end: None },
+                Some(Binding::Module(m)) if m == name => {
+                    Name { name: name.to_string(), exists: true, defined_end: None }
+                }
                 _ => match semantics.imports.iter().find(|(_, b)| **b == Binding::Module(name.to_string())) {
                     Some((alias, _)) => Name { name: alias.clone(), exists: true, defined_end: None },
                     None => Name { name: fresh(name, taken), exists: false, defined_end: None },

@@ -118,7 +118,11 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     if already_instrumented(function, source) {
         return Err(NotApplicable::AlreadyInstrumented);
     }
-    let unsafe_at = |code: &'static str, message: &str| NotApplicable::Unsafe { code, message: message.to_string(), at: function.start_byte() };
+    let unsafe_at = |code: &'static str, message: &str| NotApplicable::Unsafe {
+        code,
+        message: message.to_string(),
+        at: function.start_byte(),
+    };
     let params = positional_parameters(function, source);
     let ctx = params
         .get(usize::from(is_method))
@@ -127,7 +131,10 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     let statements = body_statements(function);
     let first = *statements.first().ok_or_else(|| unsafe_at("VOF102", "entrypoint has an empty body"))?;
     let Some(body_indent) = indentation_at(source, first.start_byte()).filter(|i| !i.is_empty()) else {
-        return Err(unsafe_at("VOF102", "entrypoint body is on the `def` line; put it on its own lines to instrument it"));
+        return Err(unsafe_at(
+            "VOF102",
+            "entrypoint body is on the `def` line; put it on its own lines to instrument it",
+        ));
     };
     let def_indent = indentation_at(source, outermost(function).start_byte()).unwrap_or("");
     let unit = match body_indent.strip_prefix(def_indent) {
@@ -150,17 +157,27 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
             let rest = &source[end..next_line_start(source, end)];
             let rest = rest.trim();
             if !(rest.is_empty() || rest.starts_with('#')) {
-                return Err(unsafe_at("VOF103", "statements share a line with the entrypoint's first statements; not rewritten"));
+                return Err(unsafe_at(
+                    "VOF103",
+                    "statements share a line with the entrypoint's first statements; not rewritten",
+                ));
             }
             next_line_start(source, end)
         }
     };
     let last = *statements.last().expect("a body with a first statement has a last one");
-    let moved_end = if anchor == statements.len() { at } else { trailing_comments_end(source, next_line_start(source, last.end_byte()), body_indent) };
+    let moved_end = if anchor == statements.len() {
+        at
+    } else {
+        trailing_comments_end(source, next_line_start(source, last.end_byte()), body_indent)
+    };
 
     // Locals: free in the function, and distinct from every module-level name we use.
-    let mut taken: HashSet<String> =
-        descendants(function).into_iter().filter(|n| n.kind() == "identifier").map(|n| text(n, source).to_string()).collect();
+    let mut taken: HashSet<String> = descendants(function)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| text(n, source).to_string())
+        .collect();
     let mut holes = cx.names.holes();
     taken.extend(holes.values().cloned());
     let mut local = |name: &'static str| (name, fresh(name, &mut taken));
@@ -207,13 +224,22 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     needs.asyncio = true;
     needs.instruments.insert(Instrument::SessionsStarted);
     needs.instruments.insert(Instrument::SessionDuration);
-    Ok(SessionSpan { edits, moved: at..moved_end, unit: unit.to_string(), tenant_id: locals["tenant_id"].clone(), defaulted })
+    Ok(SessionSpan {
+        edits,
+        moved: at..moved_end,
+        unit: unit.to_string(),
+        tenant_id: locals["tenant_id"].clone(),
+        defaulted,
+    })
 }
 
 /// `await <ctx>.connect(...)` as a statement.
 fn is_connect(statement: Node, ctx: &str, source: &str) -> bool {
-    let Some(expr) = statement.named_child(0).filter(|_| statement.kind() == "expression_statement") else { return false };
-    let Some(call) = (expr.kind() == "await").then(|| expr.named_child(0)).flatten().filter(|c| c.kind() == "call") else {
+    let Some(expr) = statement.named_child(0).filter(|_| statement.kind() == "expression_statement") else {
+        return false;
+    };
+    let Some(call) = (expr.kind() == "await").then(|| expr.named_child(0)).flatten().filter(|c| c.kind() == "call")
+    else {
         return false;
     };
     let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { return false };
