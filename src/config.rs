@@ -27,11 +27,21 @@ pub struct Attributes {
     pub room_name: Option<String>,
 }
 
+/// Span name and use case for the LLM calls of one function (`"agent.py::func"`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LlmOverride {
+    pub span: Option<String>,
+    pub use_case: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     #[serde(default)]
     attributes: Attributes,
+    #[serde(default)]
+    llm: HashMap<String, LlmOverride>,
     #[serde(default)]
     exclude: Vec<String>,
     extend: Option<String>,
@@ -56,9 +66,26 @@ pub struct Settings {
     pub attributes: Attributes,
     /// Globs relative to the config file's directory.
     pub exclude: Vec<String>,
+    /// LLM call site overrides keyed `path/relative/to/config.py::function` (`Class.method` for methods).
+    pub llm: HashMap<String, LlmOverride>,
 }
 
 impl Settings {
+    /// The LLM overrides for one file, keyed by function (`func`, `Class.method`).
+    pub fn llm_overrides(&self, file: &Path) -> HashMap<String, LlmOverride> {
+        let Some(source) = &self.source else { return HashMap::new() };
+        let base = std::fs::canonicalize(source.parent().unwrap_or(Path::new("."))).unwrap_or_default();
+        let file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let relative = file.strip_prefix(&base).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+        self.llm
+            .iter()
+            .filter_map(|(key, value)| {
+                let (path, function) = key.rsplit_once("::")?;
+                (path.trim_start_matches("./") == relative).then(|| (function.to_string(), value.clone()))
+            })
+            .collect()
+    }
+
     /// Whether `path` is excluded by this config's `exclude` globs.
     pub fn excludes(&self, path: &Path) -> bool {
         let Some(source) = &self.source else { return false };
@@ -178,6 +205,7 @@ pub fn load(path: &Path, depth: usize) -> Result<Settings, ConfigError> {
         user_id: attrs.user_id.or(settings.attributes.user_id),
         room_name: attrs.room_name.or(settings.attributes.room_name),
     };
+    settings.llm.extend(raw.llm);
     // Excludes of an extended config stay relative to this file's directory.
     settings.exclude.extend(raw.exclude);
     settings.source = Some(path.to_path_buf());

@@ -26,10 +26,10 @@ impl Edit {
 #[derive(Debug)]
 pub struct OverlappingEdits(pub Edit, pub Edit);
 
-/// Applies `edits` to `text`. Identical edits are applied once.
+/// Applies `edits` to `text`. Identical insertions are all applied: two
+/// transforms that each indent a line by one level indent it by two.
 pub fn apply(text: &str, mut edits: Vec<Edit>) -> Result<String, OverlappingEdits> {
     edits.sort_by_key(|e| (e.start, e.order, e.end));
-    edits.dedup();
     let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
     let mut cursor = 0;
     let mut previous: Option<&Edit> = None;

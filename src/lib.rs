@@ -46,9 +46,24 @@ pub struct Options {
     pub excludes: Vec<String>,
 }
 
-/// Bytes that a file registering an entrypoint must contain.
-const REGISTRATION_TOKENS: &[&str] =
-    &["entrypoint_fnc", "rtc_session", "WorkerOptions", "ServerOptions", "AgentServer"];
+/// Bytes that a file registering an entrypoint or calling a provider SDK must contain
+/// (matched ASCII case-insensitively).
+const PREFILTER_TOKENS: &[&str] = &[
+    "entrypoint_fnc",
+    "rtc_session",
+    "workeroptions",
+    "serveroptions",
+    "agentserver",
+    "anthropic",
+    "openai",
+    "genai",
+    "mistral",
+    "cohere",
+    "litellm",
+    "bedrock",
+    "groq",
+    "together",
+];
 
 /// A file read, decoded and parsed.
 struct Parsed {
@@ -62,7 +77,8 @@ pub fn run(options: &Options) -> Report {
     let cwd = std::env::current_dir().unwrap_or_default();
     let (files, walk_errors) = walk::python_files(&options.paths, &options.excludes);
     let resolver = config::Resolver::default();
-    let prefilter = AhoCorasick::new(REGISTRATION_TOKENS).expect("fixed patterns build");
+    let prefilter =
+        AhoCorasick::builder().ascii_case_insensitive(true).build(PREFILTER_TOKENS).expect("fixed patterns build");
 
     let mut reports: Vec<FileReport> = walk_errors
         .into_iter()
@@ -152,7 +168,10 @@ pub fn run(options: &Options) -> Report {
             targets.push((canonical, None, refs));
         }
     }
-    let target_paths: std::collections::HashSet<PathBuf> = targets.iter().map(|t| t.0.clone()).collect();
+    // Every other parsed file may hold LLM call sites.
+    for (canonical, file) in parsed.drain() {
+        targets.push((canonical, Some(file), Vec::new()));
+    }
 
     let instrumented: Vec<FileReport> = targets
         .into_par_iter()
@@ -181,13 +200,6 @@ pub fn run(options: &Options) -> Report {
         })
         .collect();
     reports.extend(instrumented);
-
-    // Files that register entrypoints but are not changed themselves are reported too.
-    for (canonical, file) in parsed {
-        if !target_paths.contains(&canonical) {
-            reports.push(FileReport::new(display(&file.file.path, &cwd), FileStatus::Unchanged));
-        }
-    }
 
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     for report in &reports {

@@ -18,6 +18,7 @@ use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
 use semantics::{is_livekit_agents, simple_assignment, Semantics};
 use transforms::bounded_span::{self, HelperCall};
 use transforms::greeting_counter;
+use transforms::llm_span;
 use transforms::module_setup::{self, ModuleNames, Needs};
 use transforms::session_span::{self, NotApplicable, SessionSpan};
 
@@ -86,9 +87,10 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
         line_ending: file.line_ending,
     };
     let mut decorated = Vec::new();
+    let mut sessions: Vec<SessionSpan> = Vec::new();
     for (function, entrypoint) in &functions {
         let mut finding = Finding::new(FindingKind::Entrypoint, at(function.start_byte()));
-        finding.symbol = Some(symbol(*function, source));
+        finding.symbol = Some(syntax::symbol(*function, source));
         finding.form = Some(entrypoint.form.clone());
         let session = match session_span::plan(*function, entrypoint.method, &cx, &mut needs) {
             Ok(session) => {
@@ -116,6 +118,37 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
             }
             plan_greeting(call, &session, file, &names, &mut needs, &mut edits, &mut out.findings);
         }
+        sessions.push(session);
+    }
+    let shifted: Vec<(std::ops::Range<usize>, String)> = sessions.iter().map(|s| (s.moved.clone(), s.unit.clone())).collect();
+    let overrides = settings.llm_overrides(&file.path);
+    let llm_cx = llm_span::Context {
+        source,
+        names: &names,
+        file_unit: &file.indent_unit,
+        line_ending: file.line_ending,
+        overrides: &overrides,
+        shifted: &shifted,
+    };
+    let calls = detect::llm_calls::find(root, source, &semantics);
+    let (llm_edits, outcomes) = llm_span::plan(&calls, &llm_cx, &mut needs);
+    edits.extend(llm_edits);
+    for (call, outcome) in calls.iter().zip(outcomes) {
+        let at = at(call.call.start_byte());
+        let mut finding = Finding::new(FindingKind::LlmCall, at);
+        finding.symbol = Some(syntax::enclosing_symbol(call.call, source));
+        finding.form = Some(call.method.clone());
+        finding.provider = Some(call.client.provider.clone());
+        finding.model = call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
+        match outcome {
+            llm_span::Outcome::Instrumented { span } => finding.message = Some(format!("span {span}")),
+            llm_span::Outcome::AlreadyInstrumented => finding.message = Some("already instrumented".into()),
+            llm_span::Outcome::Unsafe { code, message } => {
+                finding.message = Some("not instrumented".into());
+                out.findings.push(Finding::diagnostic(at, code, message));
+            }
+        }
+        out.findings.push(finding);
     }
     edits.extend(module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending));
     if edits.is_empty() {
@@ -125,7 +158,13 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
         Ok(text) => match parse::check_syntax(&text) {
             Ok(()) if text != source => out.text = Some(text),
             Ok(()) => {}
-            Err(err) => out.invalid_output = Some(err),
+            Err(err) => {
+                // A developer's aid: the planned text that did not parse.
+                if std::env::var_os("VOF_DEBUG_INVALID").is_some() {
+                    eprintln!("{text}");
+                }
+                out.invalid_output = Some(err)
+            }
         },
         Err(overlap) => {
             out.invalid_output = Some(parse::SyntaxError {
@@ -149,7 +188,7 @@ fn plan_helper(
 ) {
     let source = file.text.as_str();
     let mut finding = Finding::new(FindingKind::Helper, file.line_col(call.helper.start_byte()));
-    finding.symbol = Some(symbol(call.helper, source));
+    finding.symbol = Some(syntax::symbol(call.helper, source));
     match bounded_span::plan(call.helper, source, names, unit, file.line_ending, needs) {
         bounded_span::Outcome::Decorated(edit) => {
             finding.message = Some(format!("span {}", bounded_span::span_name(call.helper, source)));
@@ -162,7 +201,7 @@ fn plan_helper(
                 "VOF104",
                 format!(
                     "`{}` is a generator: a span decorator would end before iteration; wrap its consumer instead",
-                    symbol(call.helper, source)
+                    syntax::symbol(call.helper, source)
                 ),
             ));
             finding.message = Some("generator: not decorated".into());
@@ -198,21 +237,5 @@ fn function_at(root: Node, start: usize) -> Option<Node> {
             return Some(node);
         }
         node = node.parent()?;
-    }
-}
-
-/// `name`, or `Class.name` for a method.
-fn symbol(function: Node, source: &str) -> String {
-    let name = function.child_by_field_name("name").map_or("?", |n| syntax::text(n, source)).to_string();
-    let class = function
-        .parent()
-        .and_then(|p| if p.kind() == "decorated_definition" { p.parent() } else { Some(p) })
-        .filter(|p| p.kind() == "block")
-        .and_then(|b| b.parent())
-        .filter(|c| c.kind() == "class_definition")
-        .and_then(|c| c.child_by_field_name("name"));
-    match class {
-        Some(class) => format!("{}.{name}", syntax::text(class, source)),
-        None => name,
     }
 }

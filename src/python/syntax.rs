@@ -174,3 +174,31 @@ pub fn indentation_at(source: &str, offset: usize) -> Option<&str> {
     let before = &source[start..offset];
     before.chars().all(|c| c == ' ' || c == '\t').then_some(before)
 }
+
+/// `name`, or `Class.name` for a method.
+pub fn symbol(function: Node, source: &str) -> String {
+    let name = function.child_by_field_name("name").map_or("?", |n| text(n, source)).to_string();
+    let class = function
+        .parent()
+        .and_then(|p| if p.kind() == "decorated_definition" { p.parent() } else { Some(p) })
+        .filter(|p| p.kind() == "block")
+        .and_then(|b| b.parent())
+        .filter(|c| c.kind() == "class_definition")
+        .and_then(|c| c.child_by_field_name("name"));
+    match class {
+        Some(class) => format!("{}.{name}", text(class, source)),
+        None => name,
+    }
+}
+
+/// The function a node is in, as a call site: `func`, `Class.method`, or `<module>`.
+pub fn enclosing_symbol(node: Node, source: &str) -> String {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "function_definition" {
+            return symbol(n, source);
+        }
+        current = n.parent();
+    }
+    "<module>".to_string()
+}

@@ -24,6 +24,20 @@ pub const METER: Template = template!("meter");
 pub const SESSIONS_STARTED: Template = template!("instrument_sessions_started");
 pub const SESSION_DURATION: Template = template!("instrument_session_duration");
 pub const GREETINGS_DELIVERED: Template = template!("instrument_greetings_delivered");
+pub const LLM_TOKENS_INPUT: Template = template!("instrument_llm_tokens_input");
+pub const LLM_TOKENS_OUTPUT: Template = template!("instrument_llm_tokens_output");
+pub const LLM_TOKENS_CACHE_READ: Template = template!("instrument_llm_tokens_cache_read");
+pub const LLM_SPAN: Template = template!("llm_span");
+pub const LLM_CALL: Template = template!("llm_call");
+pub const LLM_CALL_STREAM: Template = template!("llm_call_stream");
+pub const LLM_CALL_WATCH: Template = template!("llm_call_watch");
+pub const LLM_WATCHED_STREAM: Template = template!("llm_watched_stream");
+pub const LLM_CALL_SITE: Template = template!("llm_call_site");
+pub const USAGE_ANTHROPIC: Template = template!("llm_usage_anthropic");
+pub const USAGE_OPENAI: Template = template!("llm_usage_openai");
+pub const USAGE_GOOGLE: Template = template!("llm_usage_google");
+pub const USAGE_COHERE: Template = template!("llm_usage_cohere");
+pub const USAGE_BEDROCK: Template = template!("llm_usage_bedrock");
 pub const JOB_METADATA_VALUE: Template = template!("job_metadata_value");
 pub const SESSION_SPAN_START: Template = template!("session_span_start");
 pub const SESSION_SPAN_USE: Template = template!("session_span_use");
@@ -38,6 +52,20 @@ pub const ALL: &[Template] = &[
     SESSIONS_STARTED,
     SESSION_DURATION,
     GREETINGS_DELIVERED,
+    LLM_TOKENS_INPUT,
+    LLM_TOKENS_OUTPUT,
+    LLM_TOKENS_CACHE_READ,
+    LLM_SPAN,
+    LLM_CALL,
+    LLM_CALL_STREAM,
+    LLM_CALL_WATCH,
+    LLM_WATCHED_STREAM,
+    LLM_CALL_SITE,
+    USAGE_ANTHROPIC,
+    USAGE_OPENAI,
+    USAGE_GOOGLE,
+    USAGE_COHERE,
+    USAGE_BEDROCK,
     JOB_METADATA_VALUE,
     SESSION_SPAN_START,
     SESSION_SPAN_USE,
@@ -73,6 +101,14 @@ impl Template {
         let filled = self.fill(holes);
         let head: Vec<&str> = filled.lines().take(n).collect();
         lay_out(&head.join("\n"), layout)
+    }
+
+    /// The body of a class snippet (its first line, the class header, left out):
+    /// methods that join a class rendered from another template.
+    pub fn render_members(&self, holes: &HashMap<&str, String>, layout: &Layout) -> String {
+        let filled = self.fill(holes);
+        let body: Vec<&str> = filled.lines().skip(1).collect();
+        lay_out(&body.join("\n"), layout)
     }
 
     /// The holes this template uses.
@@ -170,6 +206,26 @@ const KNOWN_HOLES: &[&str] = &[
     "helper",
     "names",
     "module",
+    "otel_context",
+    "contextlib",
+    "inspect",
+    "llm_span",
+    "LlmCall",
+    "WatchedStream",
+    "llm_call",
+    "llm_tokens_input",
+    "llm_tokens_output",
+    "llm_tokens_cache_read",
+    "anthropic_usage",
+    "openai_usage",
+    "google_usage",
+    "cohere_usage",
+    "bedrock_usage",
+    "provider",
+    "model",
+    "use_case",
+    "call_site",
+    "usage",
 ];
 
 #[cfg(test)]

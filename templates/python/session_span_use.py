@@ -1,4 +1,6 @@
 with __trace__.use_span(__session_span__, end_on_exit=False):
+    # LLM call sites under this session read the tenant from the context (not baggage: never sent out).
+    __otel_context__.attach(__otel_context__.set_value("voice_otel_fix.tenant_id", __tenant_id__))
     __voice_sessions_started__.add(1, {
         "tenant.id": __tenant_id__,
         "voice.room_name.present": __room_name__ != "unknown",

@@ -3,3 +3,5 @@
 
 pub mod link;
 pub mod registrations;
+pub mod clients;
+pub mod llm_calls;

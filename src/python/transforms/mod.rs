@@ -4,3 +4,4 @@ pub mod bounded_span;
 pub mod greeting_counter;
 pub mod module_setup;
 pub mod session_span;
+pub mod llm_span;

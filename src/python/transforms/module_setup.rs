@@ -55,11 +55,20 @@ pub enum Instrument {
     SessionsStarted,
     SessionDuration,
     GreetingsDelivered,
+    LlmTokensInput,
+    LlmTokensOutput,
+    LlmTokensCacheRead,
 }
 
 impl Instrument {
-    pub const ALL: [Instrument; 3] =
-        [Instrument::SessionsStarted, Instrument::SessionDuration, Instrument::GreetingsDelivered];
+    pub const ALL: [Instrument; 6] = [
+        Instrument::SessionsStarted,
+        Instrument::SessionDuration,
+        Instrument::GreetingsDelivered,
+        Instrument::LlmTokensInput,
+        Instrument::LlmTokensOutput,
+        Instrument::LlmTokensCacheRead,
+    ];
 
     /// The metric name: contract, dashboards depend on it.
     pub fn metric(self) -> &'static str {
@@ -67,6 +76,9 @@ impl Instrument {
             Instrument::SessionsStarted => "voice.sessions.started",
             Instrument::SessionDuration => "voice.session.duration_ms",
             Instrument::GreetingsDelivered => "voice.greetings.delivered",
+            Instrument::LlmTokensInput => "llm.tokens.input",
+            Instrument::LlmTokensOutput => "llm.tokens.output",
+            Instrument::LlmTokensCacheRead => "llm.tokens.cache_read",
         }
     }
 
@@ -75,6 +87,9 @@ impl Instrument {
             Instrument::SessionsStarted => "voice_sessions_started",
             Instrument::SessionDuration => "voice_session_duration",
             Instrument::GreetingsDelivered => "voice_greetings_delivered",
+            Instrument::LlmTokensInput => "llm_tokens_input",
+            Instrument::LlmTokensOutput => "llm_tokens_output",
+            Instrument::LlmTokensCacheRead => "llm_tokens_cache_read",
         }
     }
 
@@ -83,6 +98,45 @@ impl Instrument {
             Instrument::SessionsStarted => template::SESSIONS_STARTED,
             Instrument::SessionDuration => template::SESSION_DURATION,
             Instrument::GreetingsDelivered => template::GREETINGS_DELIVERED,
+            Instrument::LlmTokensInput => template::LLM_TOKENS_INPUT,
+            Instrument::LlmTokensOutput => template::LLM_TOKENS_OUTPUT,
+            Instrument::LlmTokensCacheRead => template::LLM_TOKENS_CACHE_READ,
+        }
+    }
+}
+
+/// A function that reads one SDK shape's usage (`templates/python/llm_usage_*.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UsageReader {
+    Anthropic,
+    OpenAi,
+    Google,
+    Cohere,
+    Bedrock,
+}
+
+impl UsageReader {
+    pub const ALL: [UsageReader; 5] =
+        [UsageReader::Anthropic, UsageReader::OpenAi, UsageReader::Google, UsageReader::Cohere, UsageReader::Bedrock];
+
+    /// The hole (and preferred name, with a leading underscore) of the function.
+    pub fn hole(self) -> &'static str {
+        match self {
+            UsageReader::Anthropic => "anthropic_usage",
+            UsageReader::OpenAi => "openai_usage",
+            UsageReader::Google => "google_usage",
+            UsageReader::Cohere => "cohere_usage",
+            UsageReader::Bedrock => "bedrock_usage",
+        }
+    }
+
+    fn template(self) -> Template {
+        match self {
+            UsageReader::Anthropic => template::USAGE_ANTHROPIC,
+            UsageReader::OpenAi => template::USAGE_OPENAI,
+            UsageReader::Google => template::USAGE_GOOGLE,
+            UsageReader::Cohere => template::USAGE_COHERE,
+            UsageReader::Bedrock => template::USAGE_BEDROCK,
         }
     }
 }
@@ -107,6 +161,13 @@ pub struct ModuleNames {
     pub json: Name,
     pub job_metadata_value: Name,
     pub instruments: HashMap<Instrument, Name>,
+    pub otel_context: Name,
+    pub contextlib: Name,
+    pub inspect: Name,
+    pub llm_span: Name,
+    pub llm_call_class: Name,
+    pub watched_stream: Name,
+    pub usage_readers: HashMap<UsageReader, Name>,
 }
 
 /// What the planned code uses; module setup adds exactly that.
@@ -117,11 +178,35 @@ pub struct Needs {
     pub asyncio: bool,
     pub job_metadata_value: bool,
     pub instruments: BTreeSet<Instrument>,
+    /// `opentelemetry.context`, where the session keeps the tenant for LLM call sites.
+    pub otel_context: bool,
+    /// The LLM span helper (`_llm_span`, `_LlmCall`) and the usage readers it is given.
+    pub llm_helpers: bool,
+    /// `_LlmCall.stream`, for streams consumed by a loop.
+    pub llm_stream: bool,
+    /// `_LlmCall.watch` and `_WatchedStream`, for anthropic's stream managers.
+    pub llm_watch: bool,
+    pub usage_readers: BTreeSet<UsageReader>,
 }
 
 impl Needs {
     pub fn is_empty(&self) -> bool {
-        !self.tracer && !self.trace && !self.asyncio && !self.job_metadata_value && self.instruments.is_empty()
+        !self.tracer
+            && !self.trace
+            && !self.asyncio
+            && !self.job_metadata_value
+            && self.instruments.is_empty()
+            && !self.otel_context
+            && !self.llm_helpers
+    }
+
+    /// What the LLM helpers use.
+    pub fn llm(&mut self, reader: UsageReader) {
+        self.llm_helpers = true;
+        self.otel_context = true;
+        self.tracer = true;
+        self.usage_readers.insert(reader);
+        self.instruments.extend([Instrument::LlmTokensInput, Instrument::LlmTokensOutput, Instrument::LlmTokensCacheRead]);
     }
 }
 
@@ -145,11 +230,16 @@ impl ModuleNames {
                 },
             }
         };
-        let otel = |member: &str, taken: &mut HashSet<String>| -> Name {
+        let otel = |member: &str, preferred: &str, taken: &mut HashSet<String>| -> Name {
             match imported("opentelemetry", member) {
                 Some(alias) => Name { name: alias, exists: true, defined_end: None },
-                None => Name { name: fresh(member, taken), exists: false, defined_end: None },
+                None => Name { name: fresh(preferred, taken), exists: false, defined_end: None },
             }
+        };
+        let new = |preferred: &str, taken: &mut HashSet<String>| Name {
+            name: fresh(preferred, taken),
+            exists: false,
+            defined_end: None,
         };
         let assigned = |callee: &str, preferred: &str, taken: &mut HashSet<String>| -> Name {
             let existing = semantics.assignments.iter().find(|(_, value)| {
@@ -160,13 +250,20 @@ impl ModuleNames {
                 None => Name { name: fresh(preferred, taken), exists: false, defined_end: None },
             }
         };
-        let trace = otel("trace", taken);
-        let metrics = otel("metrics", taken);
+        let trace = otel("trace", "trace", taken);
+        let metrics = otel("metrics", "metrics", taken);
+        let otel_context = otel("context", "otel_context", taken);
         let tracer = assigned("opentelemetry.trace.get_tracer", "tracer", taken);
         let meter = assigned("opentelemetry.metrics.get_meter", "meter", taken);
         let asyncio = module("asyncio", taken);
         let json = module("json", taken);
-        let job_metadata_value = Name { name: fresh("_job_metadata_value", taken), exists: false, defined_end: None };
+        let job_metadata_value = new("_job_metadata_value", taken);
+        let contextlib = module("contextlib", taken);
+        let inspect = module("inspect", taken);
+        let llm_span = new("_llm_span", taken);
+        let llm_call_class = new("_LlmCall", taken);
+        let watched_stream = new("_WatchedStream", taken);
+        let usage_readers = UsageReader::ALL.into_iter().map(|r| (r, new(&format!("_{}", r.hole()), taken))).collect();
         let mut instruments = HashMap::new();
         for instrument in Instrument::ALL {
             let existing = named_children(root).into_iter().find_map(|statement| {
@@ -184,7 +281,23 @@ impl ModuleNames {
             };
             instruments.insert(instrument, name);
         }
-        ModuleNames { trace, metrics, tracer, meter, asyncio, json, job_metadata_value, instruments }
+        ModuleNames {
+            trace,
+            metrics,
+            tracer,
+            meter,
+            asyncio,
+            json,
+            job_metadata_value,
+            instruments,
+            otel_context,
+            contextlib,
+            inspect,
+            llm_span,
+            llm_call_class,
+            watched_stream,
+            usage_readers,
+        }
     }
 
     pub fn instrument(&self, instrument: Instrument) -> &str {
@@ -201,7 +314,16 @@ impl ModuleNames {
             ("asyncio", self.asyncio.name.clone()),
             ("json", self.json.name.clone()),
             ("job_metadata_value", self.job_metadata_value.name.clone()),
+            ("otel_context", self.otel_context.name.clone()),
+            ("contextlib", self.contextlib.name.clone()),
+            ("inspect", self.inspect.name.clone()),
+            ("llm_span", self.llm_span.name.clone()),
+            ("LlmCall", self.llm_call_class.name.clone()),
+            ("WatchedStream", self.watched_stream.name.clone()),
         ]);
+        for reader in UsageReader::ALL {
+            holes.insert(reader.hole(), self.usage_readers[&reader].name.clone());
+        }
         for instrument in Instrument::ALL {
             holes.insert(instrument.variable(), self.instrument(instrument).to_string());
         }
@@ -224,10 +346,19 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
     if needs.asyncio && !names.asyncio.exists {
         imports.push_str(&import_module("asyncio", &names.asyncio.name, &layout));
     }
+    if needs.llm_helpers && !names.contextlib.exists {
+        imports.push_str(&import_module("contextlib", &names.contextlib.name, &layout));
+    }
+    if needs.llm_helpers && !names.inspect.exists {
+        imports.push_str(&import_module("inspect", &names.inspect.name, &layout));
+    }
     if needs.job_metadata_value && !names.json.exists {
         imports.push_str(&import_module("json", &names.json.name, &layout));
     }
     let mut otel_names = Vec::new();
+    if needs.otel_context && !names.otel_context.exists {
+        otel_names.push(alias("context", &names.otel_context.name));
+    }
     if need_meter && !names.metrics.exists {
         otel_names.push(alias("metrics", &names.metrics.name));
     }
@@ -251,13 +382,38 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
             definitions.push_str(&instrument.template().render(&holes, &layout));
         }
     }
+    let mut functions = Vec::new();
     if needs.job_metadata_value {
+        functions.push(template::JOB_METADATA_VALUE);
+    }
+    functions.extend(needs.usage_readers.iter().map(|r| r.template()));
+    if needs.llm_helpers {
+        functions.extend([template::LLM_CALL, template::LLM_SPAN]);
+    }
+    for function in &functions {
         if !definitions.is_empty() {
             definitions.push_str(line_ending);
         }
         definitions.push_str(line_ending);
-        definitions.push_str(&template::JOB_METADATA_VALUE.render(&holes, &layout));
+        definitions.push_str(&function.render(&holes, &layout));
+        if function.name == template::LLM_CALL.name {
+            // Methods only the file's call sites use join the class.
+            for (wanted, members) in
+                [(needs.llm_stream, template::LLM_CALL_STREAM), (needs.llm_watch, template::LLM_CALL_WATCH)]
+            {
+                if wanted {
+                    definitions.push_str(line_ending);
+                    definitions.push_str(&members.render_members(&holes, &layout));
+                }
+            }
+            if needs.llm_watch {
+                definitions.push_str(line_ending);
+                definitions.push_str(line_ending);
+                definitions.push_str(&template::LLM_WATCHED_STREAM.render(&holes, &layout));
+            }
+        }
     }
+    let ends_with_def = !functions.is_empty();
 
     let (at, after_imports) = insertion_point(root, source);
     // Definitions that use the file's own tracer or meter go after them.
@@ -276,7 +432,7 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
             }
             if !definitions.is_empty() {
                 let text = format!("{line_ending}{definitions}");
-                edits.push(Edit::insert(later, spaced(source, later, text, needs.job_metadata_value, line_ending)));
+                edits.push(Edit::insert(later, spaced(source, later, text, ends_with_def, line_ending)));
             }
         }
         None => {
@@ -287,7 +443,7 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
                 }
                 text.push_str(&definitions);
             }
-            edits.push(Edit::insert(at, spaced(source, at, text, needs.job_metadata_value, line_ending)));
+            edits.push(Edit::insert(at, spaced(source, at, text, ends_with_def, line_ending)));
         }
     }
     edits

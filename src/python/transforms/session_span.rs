@@ -221,6 +221,7 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
 
     needs.tracer = true;
     needs.trace = true;
+    needs.otel_context = true;
     needs.asyncio = true;
     needs.instruments.insert(Instrument::SessionsStarted);
     needs.instruments.insert(Instrument::SessionDuration);

@@ -1,0 +1,249 @@
+//! Which provider a client object belongs to, from what the code says: its
+//! construction (`AsyncAnthropic(...)`, `OpenAI(base_url=...)`,
+//! `boto3.client("bedrock-runtime")`), a parameter's annotation, a getter's
+//! return, `self._client = ...` in the class, a module-level `try`. Nothing is
+//! guessed: a client whose origin cannot be read is not a client.
+
+use tree_sitter::Node;
+
+use crate::python::semantics::Semantics;
+use crate::python::syntax::{
+    descendants, first_positional, keyword_argument, named_children, same_scope_descendants, string_value, text,
+};
+
+/// The shape of a provider SDK: which calls it has and where it reports usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shape {
+    Anthropic,
+    /// openai and openai-shaped SDKs (azure, groq, together, deepseek, …).
+    OpenAi,
+    Google,
+    Mistral,
+    Cohere,
+    Bedrock,
+    Litellm,
+}
+
+/// A resolved client: its SDK shape and the provider it talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub shape: Shape,
+    pub provider: String,
+}
+
+/// The SDK class or factory a qualified name denotes.
+fn sdk_class(qualified: &str) -> Option<(Shape, &'static str)> {
+    let last = qualified.rsplit('.').next().unwrap_or(qualified);
+    let root = qualified.split('.').next().unwrap_or(qualified);
+    match (root, last) {
+        ("anthropic", "Anthropic" | "AsyncAnthropic") => Some((Shape::Anthropic, "anthropic")),
+        ("anthropic", "AnthropicBedrock" | "AsyncAnthropicBedrock") => Some((Shape::Anthropic, "anthropic")),
+        ("anthropic", "AnthropicVertex" | "AsyncAnthropicVertex") => Some((Shape::Anthropic, "anthropic")),
+        ("openai", "OpenAI" | "AsyncOpenAI") => Some((Shape::OpenAi, "openai")),
+        ("openai", "AzureOpenAI" | "AsyncAzureOpenAI") => Some((Shape::OpenAi, "azure_openai")),
+        ("groq", "Groq" | "AsyncGroq") => Some((Shape::OpenAi, "groq")),
+        ("together", "Together" | "AsyncTogether") => Some((Shape::OpenAi, "together")),
+        ("google", "Client") if qualified.starts_with("google.genai.") => Some((Shape::Google, "google")),
+        ("mistralai", "Mistral") => Some((Shape::Mistral, "mistral")),
+        ("cohere", "ClientV2" | "AsyncClientV2") => Some((Shape::Cohere, "cohere")),
+        _ => None,
+    }
+}
+
+/// An openai-shaped SDK's provider, from the host of its `base_url`.
+fn provider_from_base_url(url: &str) -> Option<&'static str> {
+    let url = url.to_ascii_lowercase();
+    [
+        ("groq.com", "groq"),
+        ("together.xyz", "together"),
+        ("together.ai", "together"),
+        ("fireworks.ai", "fireworks"),
+        ("deepseek.com", "deepseek"),
+        ("api.x.ai", "xai"),
+        ("openrouter.ai", "openrouter"),
+        ("azure.com", "azure_openai"),
+        ("mistral.ai", "mistral"),
+        ("generativelanguage.googleapis.com", "google"),
+        ("api.openai.com", "openai"),
+    ]
+    .into_iter()
+    .find_map(|(host, provider)| url.contains(host).then_some(provider))
+}
+
+/// The client a constructor call makes.
+pub fn constructed(call: Node, source: &str, semantics: &Semantics) -> Option<Client> {
+    if call.kind() != "call" {
+        return None;
+    }
+    if let Some(client) = bedrock_client(call, source, semantics) {
+        return Some(client);
+    }
+    let (shape, provider) = sdk_class(&semantics.callee(call, source)?)?;
+    let provider = match (shape, keyword_argument(call, "base_url", source).and_then(|u| string_value(u, source))) {
+        (Shape::OpenAi, Some(url)) => provider_from_base_url(url).unwrap_or(provider),
+        _ => provider,
+    };
+    Some(Client { shape, provider: provider.to_string() })
+}
+
+/// `boto3.client("bedrock-runtime")`, or `.client("bedrock-runtime")` of a boto3 session.
+fn bedrock_client(call: Node, source: &str, semantics: &Semantics) -> Option<Client> {
+    let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+    if text(function.child_by_field_name("attribute")?, source) != "client" {
+        return None;
+    }
+    let service = keyword_argument(call, "service_name", source).or_else(|| first_positional(call))?;
+    if string_value(service, source)? != "bedrock-runtime" {
+        return None;
+    }
+    let uses_boto = semantics.imports.keys().any(|k| k == "boto3" || k == "aioboto3")
+        || semantics.qualified_name(function, source).is_some_and(|q| q.starts_with("boto3.") || q.starts_with("aioboto3."));
+    uses_boto.then(|| Client { shape: Shape::Bedrock, provider: "bedrock".to_string() })
+}
+
+/// The client an expression evaluates to, read from where it comes from.
+pub fn resolve(expr: Node, source: &str, semantics: &Semantics) -> Option<Client> {
+    resolve_depth(expr, source, semantics, 0)
+}
+
+fn resolve_depth(expr: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    if depth > 4 {
+        return None;
+    }
+    match expr.kind() {
+        "call" => constructed(expr, source, semantics).or_else(|| getter(expr, source, semantics, depth)),
+        "identifier" => name(expr, text(expr, source), source, semantics, depth),
+        "attribute" => {
+            let object = expr.child_by_field_name("object")?;
+            let attribute = text(expr.child_by_field_name("attribute")?, source);
+            if object.kind() == "identifier" && text(object, source) == "self" {
+                return self_attribute(expr, attribute, source, semantics, depth);
+            }
+            None
+        }
+        "parenthesized_expression" => resolve_depth(named_children(expr).into_iter().next()?, source, semantics, depth),
+        "await" => resolve_depth(expr.named_child(0)?, source, semantics, depth),
+        _ => None,
+    }
+}
+
+/// A name: a parameter with an annotation, an assignment in an enclosing
+/// function, or a module-level assignment (also inside `try` / `if`).
+fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    let mut scope = site.parent();
+    while let Some(node) = scope {
+        if node.kind() == "function_definition" {
+            if let Some(client) = parameter(node, name, source, semantics) {
+                return Some(client);
+            }
+            if let Some(body) = node.child_by_field_name("body") {
+                if let Some(client) = assigned_in(same_scope_descendants(body), name, source, semantics, depth) {
+                    return Some(client);
+                }
+            }
+        }
+        scope = node.parent();
+    }
+    let root = {
+        let mut root = site;
+        while let Some(parent) = root.parent() {
+            root = parent;
+        }
+        root
+    };
+    assigned_in(module_level(root), name, source, semantics, depth)
+}
+
+/// Nodes at module level, `try` / `if` / `with` blocks included, function and class bodies not.
+fn module_level(root: Node) -> Vec<Node> {
+    same_scope_descendants(root)
+}
+
+fn assigned_in(nodes: Vec<Node>, name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    nodes.into_iter().filter(|n| n.kind() == "assignment").find_map(|assignment| {
+        let left = assignment.child_by_field_name("left")?;
+        if left.kind() != "identifier" || text(left, source) != name {
+            return None;
+        }
+        if let Some(annotation) = assignment.child_by_field_name("type") {
+            if let Some(client) = annotated(annotation, source, semantics) {
+                return Some(client);
+            }
+        }
+        resolve_depth(assignment.child_by_field_name("right")?, source, semantics, depth + 1)
+    })
+}
+
+fn parameter(function: Node, name: &str, source: &str, semantics: &Semantics) -> Option<Client> {
+    let params = function.child_by_field_name("parameters")?;
+    named_children(params).into_iter().find_map(|param| {
+        if !matches!(param.kind(), "typed_parameter" | "typed_default_parameter") {
+            return None;
+        }
+        let param_name = match param.kind() {
+            "typed_parameter" => named_children(param).into_iter().find(|n| n.kind() == "identifier")?,
+            _ => param.child_by_field_name("name")?,
+        };
+        if text(param_name, source) != name {
+            return None;
+        }
+        annotated(param.child_by_field_name("type")?, source, semantics)
+    })
+}
+
+/// A type annotation naming an SDK class (`AsyncAnthropic`, `openai.OpenAI | None`, `Optional[Mistral]`).
+fn annotated(annotation: Node, source: &str, semantics: &Semantics) -> Option<Client> {
+    descendants(annotation).into_iter().filter(|n| matches!(n.kind(), "identifier" | "attribute")).find_map(|n| {
+        let (shape, provider) = sdk_class(&semantics.qualified_name(n, source)?)?;
+        Some(Client { shape, provider: provider.to_string() })
+    })
+}
+
+/// `get_client()`: a module-level function whose return annotation or returned value is a client.
+fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    let function = call.child_by_field_name("function").filter(|f| f.kind() == "identifier")?;
+    let def = *semantics.functions.get(text(function, source))?;
+    if let Some(client) = def.child_by_field_name("return_type").and_then(|t| annotated(t, source, semantics)) {
+        return Some(client);
+    }
+    let body = def.child_by_field_name("body")?;
+    same_scope_descendants(body).into_iter().filter(|n| n.kind() == "return_statement").find_map(|ret| {
+        let value = ret.named_child(0)?;
+        resolve_depth(value, source, semantics, depth + 1)
+    })
+}
+
+/// `self.name`: assigned in any method of the enclosing class, or annotated in its body.
+fn self_attribute(site: Node, attribute: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    let mut class = site.parent();
+    while let Some(node) = class {
+        if node.kind() == "class_definition" {
+            break;
+        }
+        class = node.parent();
+    }
+    let class = class?;
+    let body = class.child_by_field_name("body")?;
+    for statement in named_children(body) {
+        if let Some(assignment) = statement.named_child(0).filter(|n| n.kind() == "assignment") {
+            let left = assignment.child_by_field_name("left");
+            if left.is_some_and(|l| l.kind() == "identifier" && text(l, source) == attribute) {
+                if let Some(client) = assignment.child_by_field_name("type").and_then(|t| annotated(t, source, semantics)) {
+                    return Some(client);
+                }
+            }
+        }
+    }
+    descendants(body).into_iter().filter(|n| n.kind() == "assignment").find_map(|assignment| {
+        let left = assignment.child_by_field_name("left").filter(|l| l.kind() == "attribute")?;
+        let is_self = left.child_by_field_name("object").is_some_and(|o| text(o, source) == "self");
+        let same = left.child_by_field_name("attribute").is_some_and(|a| text(a, source) == attribute);
+        if !(is_self && same) {
+            return None;
+        }
+        if let Some(client) = assignment.child_by_field_name("type").and_then(|t| annotated(t, source, semantics)) {
+            return Some(client);
+        }
+        resolve_depth(assignment.child_by_field_name("right")?, source, semantics, depth + 1)
+    })
+}

@@ -1,0 +1,152 @@
+//! LLM call sites: direct provider SDK calls (SPEC §4), with the provider
+//! read from the client, the model from the call, and how the result is used.
+//!
+//! ```python
+//! client = anthropic.AsyncAnthropic()
+//! response = await client.messages.create(model="claude-sonnet-4-5", ...)   # anthropic, messages.create
+//! for chunk in openai_client.chat.completions.create(..., stream=True): ...  # openai, a stream in a loop
+//! twilio.messages.create(to=..., body=...)                                    # not a provider: left alone
+//! ```
+
+use tree_sitter::Node;
+
+use super::clients::{self, Client, Shape};
+use crate::python::semantics::Semantics;
+use crate::python::syntax::{descendants, keyword_argument, string_value, text};
+
+/// One provider SDK call.
+#[derive(Debug, Clone)]
+pub struct LlmCall<'t> {
+    pub call: Node<'t>,
+    pub client: Client,
+    /// The SDK method, as written after the client (`chat.completions.create`).
+    pub method: String,
+    /// The `model=` (bedrock: `modelId=`) argument.
+    pub model: Option<Node<'t>>,
+    /// What the call returns.
+    pub returns: Returns,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// A response with its usage.
+    Response,
+    /// A stream of chunks or events; usage is in them.
+    Stream,
+    /// anthropic's `messages.stream(...)` context manager.
+    StreamManager,
+}
+
+/// Every provider SDK call of a module.
+pub fn find<'t>(root: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Vec<LlmCall<'t>> {
+    descendants(root).into_iter().filter(|n| n.kind() == "call").filter_map(|call| detect(call, source, semantics)).collect()
+}
+
+fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<LlmCall<'t>> {
+    let function = call.child_by_field_name("function")?;
+    if let Some(litellm) = litellm(call, function, source, semantics) {
+        return Some(litellm);
+    }
+    // Split `client.a.b.c` at every point: the longest method path that the
+    // client's SDK has wins.
+    let mut path: Vec<&str> = Vec::new();
+    let mut object = function;
+    while object.kind() == "attribute" {
+        path.insert(0, text(object.child_by_field_name("attribute")?, source));
+        object = object.child_by_field_name("object")?;
+        let Some(client) = possible_method(&path).then(|| clients::resolve(object, source, semantics)).flatten() else {
+            continue;
+        };
+        let returns = method_returns(client.shape, &path)?;
+        let returns = if returns == Returns::Response && is_stream_flag(call, source) { Returns::Stream } else { returns };
+        let model_arg = if client.shape == Shape::Bedrock { "modelId" } else { "model" };
+        return Some(LlmCall {
+            call,
+            model: keyword_argument(call, model_arg, source),
+            method: path.join("."),
+            client,
+            returns,
+        });
+    }
+    None
+}
+
+/// Cheap check before resolving the object: the path ends like some SDK method.
+fn possible_method(path: &[&str]) -> bool {
+    matches!(
+        path.last(),
+        Some(
+            &("create" | "parse" | "stream" | "generate_content" | "generate_content_stream" | "complete"
+                | "complete_async" | "stream_async" | "chat" | "chat_stream" | "converse" | "converse_stream")
+        )
+    )
+}
+
+/// What an SDK method returns, if the SDK has it.
+fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
+    let path: Vec<&str> = path.iter().copied().filter(|p| *p != "with_raw_response").collect();
+    let returns = match (shape, path.as_slice()) {
+        (Shape::Anthropic, ["messages", "create"] | ["beta", "messages", "create"]) => Returns::Response,
+        (Shape::Anthropic, ["messages", "parse"] | ["beta", "messages", "parse"]) => Returns::Response,
+        (Shape::Anthropic, ["messages", "stream"] | ["beta", "messages", "stream"]) => Returns::StreamManager,
+        (Shape::OpenAi, ["chat", "completions", "create" | "parse"]) => Returns::Response,
+        (Shape::OpenAi, ["beta", "chat", "completions", "parse"]) => Returns::Response,
+        (Shape::OpenAi, ["responses", "create" | "parse"]) => Returns::Response,
+        (Shape::Google, ["models", "generate_content"] | ["aio", "models", "generate_content"]) => Returns::Response,
+        (Shape::Google, ["models", "generate_content_stream"] | ["aio", "models", "generate_content_stream"]) => {
+            Returns::Stream
+        }
+        (Shape::Mistral, ["chat", "complete" | "complete_async"]) => Returns::Response,
+        (Shape::Mistral, ["chat", "stream" | "stream_async"]) => Returns::Stream,
+        (Shape::Cohere, ["chat"]) => Returns::Response,
+        (Shape::Cohere, ["chat_stream"]) => Returns::Stream,
+        (Shape::Bedrock, ["converse"]) => Returns::Response,
+        (Shape::Bedrock, ["converse_stream"]) => Returns::Stream,
+        _ => return None,
+    };
+    Some(returns)
+}
+
+/// `stream=True`.
+fn is_stream_flag(call: Node, source: &str) -> bool {
+    keyword_argument(call, "stream", source).is_some_and(|v| text(v, source) == "True")
+}
+
+/// `litellm.completion(...)` / `acompletion(...)`; the provider from the model's prefix when it says.
+fn litellm<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<LlmCall<'t>> {
+    let callee = semantics.qualified_name(function, source)?;
+    let method = match callee.as_str() {
+        "litellm.completion" => "completion",
+        "litellm.acompletion" => "acompletion",
+        _ => return None,
+    };
+    let model = keyword_argument(call, "model", source);
+    let provider = model.and_then(|m| string_value(m, source)).map_or("litellm", litellm_provider);
+    Some(LlmCall {
+        call,
+        client: Client { shape: Shape::Litellm, provider: provider.to_string() },
+        method: method.to_string(),
+        model,
+        returns: if is_stream_flag(call, source) { Returns::Stream } else { Returns::Response },
+    })
+}
+
+fn litellm_provider(model: &str) -> &'static str {
+    let prefix = model.split('/').next().unwrap_or(model);
+    match prefix {
+        "anthropic" => "anthropic",
+        "azure" => "azure_openai",
+        "openai" => "openai",
+        "gemini" | "vertex_ai" => "google",
+        "groq" => "groq",
+        "mistral" => "mistral",
+        "cohere" | "cohere_chat" => "cohere",
+        "bedrock" => "bedrock",
+        "deepseek" => "deepseek",
+        "together_ai" => "together",
+        _ if model.starts_with("gpt-") || model.starts_with("o1") || model.starts_with("o3") => "openai",
+        _ if model.starts_with("claude") => "anthropic",
+        _ if model.starts_with("gemini") => "google",
+        _ => "litellm",
+    }
+}

@@ -1,0 +1,540 @@
+//! LLM call sites: each direct provider SDK call runs inside a span named for
+//! the product operation, and its usage feeds `llm.tokens.input` /
+//! `llm.tokens.output` (and `llm.tokens.cache_read`) with `tenant.id`,
+//! `llm.provider`, `llm.model`, `llm.use_case`, `llm.call_site` and `outcome`
+//! (the seed's "LLM Turns", SPEC §3). Never a cost metric.
+//!
+//! ```python
+//! # before
+//! async def _call_mug_copy_llm(prompt: str) -> str:
+//!     response = await client.messages.create(model="claude-sonnet-4-5", max_tokens=200, messages=[...])
+//!     return response.content[0].text
+//! ```
+//! ```python
+//! # after
+//! async def _call_mug_copy_llm(prompt: str) -> str:
+//!     with _llm_span(
+//!         "llm.mug_copy",
+//!         provider="anthropic",
+//!         model="claude-sonnet-4-5",
+//!         use_case="mug_copy",
+//!         call_site="_call_mug_copy_llm",
+//!         usage=_anthropic_usage,
+//!     ) as llm_call:
+//!         response = llm_call.record(await client.messages.create(model="claude-sonnet-4-5", max_tokens=200, messages=[...]))
+//!     return response.content[0].text
+//! ```
+//!
+//! The statement that holds the call moves into the `with`; the call itself is
+//! passed through `llm_call.record(...)` (which returns it unchanged, awaitables
+//! once awaited), `llm_call.stream(...)` (a stream consumed by a `for` loop:
+//! every event is yielded unchanged) or `llm_call.watch(...)` (anthropic's
+//! `messages.stream(...)` manager: the stream it opens is the SDK's own).
+//! `_llm_span` (module setup) starts the span with the tenant read from the
+//! session's OpenTelemetry context, marks `outcome="error"` when the call
+//! raises and lets the exception through unchanged, and adds the counters.
+//!
+//! Not rewritten, with a diagnostic: a stream consumed in a way the tool
+//! cannot follow; an openai stream without `include_usage` whose loop reads
+//! `chunk.choices[0]` unguarded (the usage chunk has no choices); a call in a
+//! statement that yields (the span would stay current across the yield); a
+//! call in a lambda that is not run right away.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::config::LlmOverride;
+use crate::edit::Edit;
+use crate::python::detect::clients::Shape;
+use crate::python::detect::llm_calls::{LlmCall, Returns};
+use crate::python::names::fresh;
+use crate::python::syntax::{
+    decorators, descendants, first_positional, indentation_at, keyword_argument, line_start, next_line_start,
+    same_scope_descendants, string_value, symbol, text,
+};
+use crate::python::template::{self, Layout};
+use crate::python::transforms::module_setup::{ModuleNames, Needs, UsageReader};
+use crate::python::transforms::session_span::reindent;
+
+/// How one call site came out.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Wrapped in a span with this name.
+    Instrumented { span: String },
+    AlreadyInstrumented,
+    Unsafe { code: &'static str, message: String },
+}
+
+/// Statements that will be wrapped (usually one; a stream assigned and then
+/// looped over takes both), with the calls inside them.
+struct Site<'t> {
+    statement: Node<'t>,
+    last: Node<'t>,
+    calls: Vec<(usize, Node<'t>)>,
+}
+
+pub struct Context<'a> {
+    pub source: &'a str,
+    pub names: &'a ModuleNames,
+    pub file_unit: &'a str,
+    pub line_ending: &'a str,
+    /// Per-call-site overrides, keyed by the call site (`func` or `Class.method`).
+    pub overrides: &'a HashMap<String, LlmOverride>,
+    /// Ranges that another transform indents by one more unit (the session's `with`).
+    pub shifted: &'a [(Range<usize>, String)],
+}
+
+/// Plans every call site of a file. Returns the edits and one outcome per call (in `calls` order).
+pub fn plan(calls: &[LlmCall], cx: &Context, needs: &mut Needs) -> (Vec<Edit>, Vec<Outcome>) {
+    let source = cx.source;
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; calls.len()];
+    let mut sites: Vec<Site> = Vec::new();
+    for (i, call) in calls.iter().enumerate() {
+        if already_instrumented(call.call, source) {
+            outcomes[i] = Some(Outcome::AlreadyInstrumented);
+            continue;
+        }
+        match wrapped_statement(call, source) {
+            Ok((statement, last, wrapped)) => match sites.iter_mut().find(|s| s.statement == statement) {
+                Some(site) => site.calls.push((i, wrapped)),
+                None => sites.push(Site { statement, last, calls: vec![(i, wrapped)] }),
+            },
+            Err((code, message)) => outcomes[i] = Some(Outcome::Unsafe { code, message }),
+        }
+    }
+
+    let ranges: Vec<(Range<usize>, String)> = sites
+        .iter()
+        .map(|s| (line_start(source, s.statement.start_byte())..s.last.end_byte(), unit_of(s.statement, cx)))
+        .collect();
+    let mut edits = Vec::new();
+    for site in &sites {
+        let statement = site.statement;
+        let (first_index, _) = site.calls[0];
+        let first = &calls[first_index];
+        let Some(indent) = indentation_at(source, statement.start_byte()) else {
+            for (i, _) in &site.calls {
+                outcomes[*i] = Some(Outcome::Unsafe {
+                    code: "VOF114",
+                    message: "the LLM call's statement shares its line; put it on its own line to instrument it".into(),
+                });
+            }
+            continue;
+        };
+        let at = line_start(source, statement.start_byte());
+        let mut indent = indent.to_string();
+        for (range, unit) in cx.shifted.iter().chain(ranges.iter()) {
+            if range.start < at && at < range.end {
+                indent.push_str(unit);
+            }
+        }
+        let unit = unit_of(statement, cx);
+        let function = enclosing_function(statement);
+        let call_site = function.map_or_else(|| "<module>".to_string(), |f| symbol(f, source));
+        let operation = function
+            .and_then(|f| f.child_by_field_name("name"))
+            .map_or_else(|| "call".to_string(), |n| operation_name(text(n, source)));
+        let overrides = cx.overrides.get(&call_site);
+        let span = overrides.and_then(|o| o.span.clone()).unwrap_or_else(|| format!("llm.{operation}"));
+        let use_case = overrides.and_then(|o| o.use_case.clone()).unwrap_or_else(|| operation.clone());
+        let mut taken: HashSet<String> = descendants(function.unwrap_or(statement))
+            .into_iter()
+            .filter(|n| n.kind() == "identifier")
+            .map(|n| text(n, source).to_string())
+            .collect();
+        let mut holes = cx.names.holes();
+        taken.extend(holes.values().cloned());
+        let llm_call = fresh("llm_call", &mut taken);
+        let reader = reader_of(first.client.shape);
+        holes.insert("span_name", quoted(&span));
+        holes.insert("provider", quoted(&first.client.provider));
+        holes.insert("model", first.model.filter(|m| is_pure(*m, source)).map_or("None".to_string(), |m| text(m, source).to_string()));
+        holes.insert("use_case", quoted(&use_case));
+        holes.insert("call_site", quoted(&call_site));
+        holes.insert("usage", cx.names.usage_readers[&reader].name.clone());
+        holes.insert("llm_call", llm_call.clone());
+        let layout = Layout { indent: &indent, unit: &unit, line_ending: cx.line_ending };
+        edits.push(Edit::insert(at, template::LLM_CALL_SITE.render_lines(8, &holes, &layout)));
+        let scope = statement.parent().unwrap_or(statement);
+        edits.extend(reindent(scope, source, at..next_line_start(source, site.last.end_byte()), &unit));
+        for (i, wrapped) in &site.calls {
+            let call = &calls[*i];
+            let method = match call.returns {
+                Returns::Response => "record",
+                Returns::Stream => "stream",
+                Returns::StreamManager => "watch",
+            };
+            edits.push(Edit { start: wrapped.start_byte(), end: wrapped.start_byte(), text: format!("{llm_call}.{method}("), order: 2 });
+            edits.push(Edit { start: wrapped.end_byte(), end: wrapped.end_byte(), text: ")".into(), order: 2 });
+            if needs_include_usage(call, source) {
+                if let Some(edit) = include_usage(call.call, source, &indent, &unit, cx.line_ending) {
+                    edits.push(edit);
+                }
+            }
+            needs.llm(reader_of(call.client.shape));
+            needs.llm_stream |= call.returns == Returns::Stream;
+            needs.llm_watch |= call.returns == Returns::StreamManager;
+            outcomes[*i] = Some(Outcome::Instrumented { span: span.clone() });
+        }
+    }
+    let outcomes = outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Outcome::Unsafe { code: "VOF114", message: "not planned".into() }))
+        .collect();
+    (edits, outcomes)
+}
+
+fn quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn reader_of(shape: Shape) -> UsageReader {
+    match shape {
+        Shape::Anthropic => UsageReader::Anthropic,
+        Shape::OpenAi | Shape::Mistral | Shape::Litellm => UsageReader::OpenAi,
+        Shape::Google => UsageReader::Google,
+        Shape::Cohere => UsageReader::Cohere,
+        Shape::Bedrock => UsageReader::Bedrock,
+    }
+}
+
+/// `_call_mug_copy_llm` → `mug_copy`: the product operation, without the transport words.
+pub fn operation_name(function: &str) -> String {
+    let mut name = function.trim_matches('_').to_lowercase();
+    for prefix in ["call_", "invoke_", "run_", "do_", "ask_", "query_", "request_", "get_", "fetch_"] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            if !rest.is_empty() {
+                name = rest.to_string();
+                break;
+            }
+        }
+    }
+    for _ in 0..2 {
+        for suffix in [
+            "_llm", "_completion", "_completions", "_chat", "_gpt", "_claude", "_gemini", "_openai", "_anthropic",
+            "_model", "_api", "_with", "_via", "_using",
+        ] {
+            if let Some(rest) = name.strip_suffix(suffix) {
+                if !rest.is_empty() {
+                    name = rest.to_string();
+                }
+            }
+        }
+    }
+    if name.is_empty() {
+        "call".to_string()
+    } else {
+        name
+    }
+}
+
+/// A call already under an `llm.*` span (ours or hand-written) or in a function decorated with one.
+fn already_instrumented(call: Node, source: &str) -> bool {
+    let llm_span = |node: Node| {
+        descendants(node).into_iter().any(|n| {
+            if n.kind() != "call" {
+                return false;
+            }
+            let Some(function) = n.child_by_field_name("function") else { return false };
+            let name = match function.kind() {
+                "identifier" => text(function, source),
+                "attribute" => function.child_by_field_name("attribute").map_or("", |a| text(a, source)),
+                _ => "",
+            };
+            name.ends_with("llm_span")
+                || (matches!(name, "start_as_current_span" | "start_span")
+                    && first_positional(n).and_then(|a| string_value(a, source)).is_some_and(|s| s.starts_with("llm.")))
+        })
+    };
+    let mut node = call.parent();
+    while let Some(n) = node {
+        match n.kind() {
+            "with_statement" => {
+                if n.child_by_field_name("body").is_some_and(|b| b.byte_range().contains(&call.start_byte())) {
+                    let mut cursor = n.walk();
+                    if n.children(&mut cursor).filter(|c| c.kind() == "with_clause").any(llm_span) {
+                        return true;
+                    }
+                }
+            }
+            "function_definition" => {
+                if decorators(n).into_iter().any(llm_span) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        node = n.parent();
+    }
+    false
+}
+
+/// The statement to wrap and the expression to pass through `llm_call`.
+fn wrapped_statement<'t>(
+    call: &LlmCall<'t>,
+    source: &str,
+) -> Result<(Node<'t>, Node<'t>, Node<'t>), (&'static str, String)> {
+    let mut wrapped = call.call;
+    if let Some(parent) = wrapped.parent().filter(|p| p.kind() == "await") {
+        wrapped = parent;
+    }
+    match call.returns {
+        Returns::Stream => {
+            // bedrock: `client.converse_stream(...)["stream"]`
+            if let Some(parent) = wrapped.parent().filter(|p| p.kind() == "subscript") {
+                if parent.child_by_field_name("value") == Some(wrapped) {
+                    wrapped = parent;
+                }
+            }
+            let for_loop = wrapped.parent().filter(|p| p.kind() == "for_statement" && p.child_by_field_name("right") == Some(wrapped));
+            let (first, for_loop) = match for_loop {
+                Some(for_loop) => (for_loop, Some(for_loop)),
+                None => match assigned_then_looped(wrapped, source) {
+                    Some((assignment, for_loop)) => (assignment, Some(for_loop)),
+                    None => (wrapped, None),
+                },
+            };
+            let Some(for_loop) = for_loop else {
+                return Err(("VOF111", format!(
+                    "{} returns a stream that is not consumed by a `for` loop here; its usage cannot be counted safely",
+                    call.method
+                )));
+            };
+            if call.client.shape == Shape::OpenAi && call.client.provider != "groq" || call.client.shape == Shape::Litellm {
+                check_include_usage(call, for_loop, source)?;
+            }
+            check_no_yield(first)?;
+            check_no_yield(for_loop)?;
+            Ok((first, for_loop, wrapped))
+        }
+        Returns::StreamManager => {
+            let mut item = wrapped.parent();
+            if item.is_some_and(|p| p.kind() == "as_pattern") {
+                item = item.and_then(|p| p.parent());
+            }
+            let statement = item
+                .filter(|p| p.kind() == "with_item")
+                .and_then(|p| p.parent())
+                .and_then(|p| p.parent())
+                .filter(|p| p.kind() == "with_statement");
+            let Some(statement) = statement else {
+                return Err(("VOF111", format!("{} is not used as `with ... as stream:` here; not rewritten", call.method)));
+            };
+            check_no_yield(statement)?;
+            Ok((statement, statement, wrapped))
+        }
+        Returns::Response => {
+            let mut node = wrapped;
+            while let Some(parent) = node.parent() {
+                match parent.kind() {
+                    "block" | "module" => break,
+                    "lambda" => {
+                        let runs_now = parent
+                            .parent()
+                            .filter(|p| p.kind() == "argument_list")
+                            .and_then(|p| p.parent())
+                            .and_then(|c| c.child_by_field_name("function"))
+                            .is_some_and(|f| {
+                                let t = text(f, source);
+                                t.ends_with("to_thread") || t.ends_with("run_in_executor") || t.ends_with("run_sync")
+                            });
+                        if !runs_now {
+                            return Err(("VOF114", "the LLM call is in a lambda that is not run right away; not rewritten".into()));
+                        }
+                    }
+                    "function_definition" | "class_definition" | "decorator" => {
+                        return Err(("VOF114", "the LLM call is in a default value or decorator; not rewritten".into()));
+                    }
+                    _ => {}
+                }
+                node = parent;
+            }
+            if matches!(node.kind(), "function_definition" | "class_definition" | "decorated_definition") {
+                return Err(("VOF114", "the LLM call cannot be wrapped where it is".into()));
+            }
+            check_no_yield(node)?;
+            Ok((node, node, wrapped))
+        }
+    }
+}
+
+/// `stream = client...(stream=True)` followed, in the same block, by `for chunk in stream:`,
+/// with `stream` used nowhere else: the assignment and the loop, both to be wrapped.
+fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
+    let assignment = wrapped.parent().filter(|p| p.kind() == "assignment")?;
+    if assignment.child_by_field_name("right") != Some(wrapped) {
+        return None;
+    }
+    let target = assignment.child_by_field_name("left").filter(|l| l.kind() == "identifier")?;
+    let name = text(target, source);
+    let statement = assignment.parent().filter(|p| p.kind() == "expression_statement")?;
+    let block = statement.parent()?;
+    let mut after = false;
+    let mut for_loop = None;
+    let mut cursor = block.walk();
+    for sibling in block.named_children(&mut cursor) {
+        if sibling == statement {
+            after = true;
+            continue;
+        }
+        if !after {
+            continue;
+        }
+        let uses: Vec<Node> = descendants(sibling)
+            .into_iter()
+            .filter(|n| n.kind() == "identifier" && text(*n, source) == name)
+            .collect();
+        if uses.is_empty() {
+            continue;
+        }
+        let is_loop = sibling.kind() == "for_statement"
+            && sibling.child_by_field_name("right").is_some_and(|r| r.kind() == "identifier" && text(r, source) == name)
+            && uses.len() == 1;
+        if !is_loop || for_loop.is_some() {
+            return None;
+        }
+        for_loop = Some(sibling);
+    }
+    Some((statement, for_loop?))
+}
+
+/// A span must not stay current across a `yield`.
+fn check_no_yield(statement: Node) -> Result<(), (&'static str, String)> {
+    if statement.kind() == "expression_statement" && statement.named_child(0).is_some_and(|n| n.kind() == "yield")
+        || same_scope_descendants(statement).iter().any(|n| n.kind() == "yield")
+    {
+        return Err(("VOF112", "the LLM call's statement yields: a span would stay current across the yield; not rewritten".into()));
+    }
+    Ok(())
+}
+
+/// openai streams report usage only with `stream_options={"include_usage": True}`, in a last
+/// chunk without choices: adding it is safe only when the loop does not read `choices[0]` unguarded.
+fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(), (&'static str, String)> {
+    if let Some(options) = keyword_argument(call.call, "stream_options", source) {
+        let t = text(options, source);
+        if t.contains("include_usage") && t.contains("True") {
+            return Ok(());
+        }
+        return Err(("VOF113", "the stream's `stream_options` do not include usage; add `\"include_usage\": True` and guard `chunk.choices`".into()));
+    }
+    let body = for_loop.child_by_field_name("body").map_or("", |b| text(b, source));
+    let reads_first_choice = body.contains("choices[0]");
+    let guarded = for_loop.child_by_field_name("body").is_some_and(|b| {
+        descendants(b).into_iter().any(|n| {
+            matches!(n.kind(), "if_statement" | "conditional_expression" | "while_statement")
+                && n.child_by_field_name("condition").is_some_and(|c| {
+                    let t = text(c, source);
+                    t.contains("choices") && !t.contains("choices[")
+                })
+        })
+    });
+    if reads_first_choice && !guarded {
+        return Err((
+            "VOF113",
+            "openai streams report usage only with `stream_options={\"include_usage\": True}`, whose last chunk has no choices: this loop reads `chunk.choices[0]` unguarded; guard it (`if chunk.choices:`) and run again".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn needs_include_usage(call: &LlmCall, source: &str) -> bool {
+    call.returns == Returns::Stream
+        && (call.client.shape == Shape::OpenAi && call.client.provider != "groq" || call.client.shape == Shape::Litellm)
+        && keyword_argument(call.call, "stream_options", source).is_none()
+}
+
+/// `stream_options={"include_usage": True}` after the call's last argument: on a line of
+/// its own when the arguments are one a line (`indent` and `unit`: the wrapped statement's new
+/// indentation and one level), else inline.
+fn include_usage(call: Node, source: &str, indent: &str, unit: &str, line_ending: &str) -> Option<Edit> {
+    let last = last_argument(call)?;
+    let option = "stream_options={\"include_usage\": True}";
+    let after = &source[last.end_byte()..];
+    let one_a_line = after.trim_start_matches([' ', '\t']).starts_with(",\n")
+        || after.trim_start_matches([' ', '\t']).starts_with(",\r\n");
+    if one_a_line {
+        let comma = last.end_byte() + after.find(',')? + 1;
+        let leading = |offset: usize| -> String {
+            source[line_start(source, offset)..].chars().take_while(|c| *c == ' ' || *c == '\t').collect()
+        };
+        let statement_indent = leading(call.start_byte());
+        let arg_indent = leading(last.start_byte());
+        // The argument's depth below the statement's line, kept under the statement's new indentation.
+        let depth = arg_indent.strip_prefix(statement_indent.as_str()).unwrap_or("");
+        return Some(Edit {
+            start: comma,
+            end: comma,
+            text: format!("{line_ending}{indent}{unit}{depth}{option},"),
+            order: 2,
+        });
+    }
+    Some(Edit { start: last.end_byte(), end: last.end_byte(), text: format!(", {option}"), order: 2 })
+}
+
+fn last_argument(call: Node) -> Option<Node> {
+    let args = call.child_by_field_name("arguments")?;
+    let mut cursor = args.walk();
+    let last = args.named_children(&mut cursor).filter(|n| n.kind() != "comment").last();
+    last
+}
+
+/// A model expression that can be evaluated twice without effects: a literal, a name, `self.model`, `CONFIG["model"]`.
+fn is_pure(node: Node, source: &str) -> bool {
+    if text(node, source).contains('\n') {
+        return false;
+    }
+    match node.kind() {
+        "string" => !descendants(node).iter().any(|n| n.kind() == "interpolation"),
+        "identifier" | "integer" | "none" => true,
+        "attribute" => node.child_by_field_name("object").is_some_and(|o| is_pure(o, source)),
+        "subscript" => {
+            node.child_by_field_name("value").is_some_and(|v| is_pure(v, source))
+                && node.child_by_field_name("subscript").is_some_and(|s| matches!(s.kind(), "string" | "integer"))
+        }
+        _ => false,
+    }
+}
+
+fn enclosing_function(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "function_definition" {
+            return Some(n);
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// The indentation unit around a statement: its function's own, else the file's.
+fn unit_of(statement: Node, cx: &Context) -> String {
+    let source = cx.source;
+    if let Some(function) = enclosing_function(statement) {
+        let def_indent = indentation_at(source, crate::python::syntax::outermost(function).start_byte()).unwrap_or("");
+        if let Some(first) = function.child_by_field_name("body").and_then(|b| b.named_child(0)) {
+            if let Some(body_indent) = indentation_at(source, first.start_byte()) {
+                if let Some(unit) = body_indent.strip_prefix(def_indent).filter(|u| !u.is_empty()) {
+                    return unit.to_string();
+                }
+            }
+        }
+    }
+    cx.file_unit.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_name;
+
+    #[test]
+    fn operation_names_are_product_words() {
+        assert_eq!(operation_name("_call_mug_copy_llm"), "mug_copy");
+        assert_eq!(operation_name("summarize_call"), "summarize_call");
+        assert_eq!(operation_name("draft_reply_with_claude"), "draft_reply");
+        assert_eq!(operation_name("get_completion"), "completion");
+        assert_eq!(operation_name("_llm"), "llm");
+    }
+}
