@@ -4,6 +4,7 @@ pub mod detect;
 pub mod names;
 pub mod parse;
 pub mod semantics;
+pub mod style;
 pub mod syntax;
 pub mod template;
 pub mod transforms;
@@ -120,7 +121,8 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
         }
         sessions.push(session);
     }
-    let shifted: Vec<(std::ops::Range<usize>, String)> = sessions.iter().map(|s| (s.moved.clone(), s.unit.clone())).collect();
+    let shifted: Vec<(std::ops::Range<usize>, String)> =
+        sessions.iter().map(|s| (s.moved.clone(), s.unit.clone())).collect();
     let overrides = settings.llm_overrides(&file.path);
     let llm_cx = llm_span::Context {
         source,
@@ -139,7 +141,8 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
         finding.symbol = Some(syntax::enclosing_symbol(call.call, source));
         finding.form = Some(call.method.clone());
         finding.provider = Some(call.client.provider.clone());
-        finding.model = call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
+        finding.model =
+            call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
         match outcome {
             llm_span::Outcome::Instrumented { span } => finding.message = Some(format!("span {span}")),
             llm_span::Outcome::AlreadyInstrumented => finding.message = Some("already instrumented".into()),
@@ -153,6 +156,11 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
     edits.extend(module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending));
     if edits.is_empty() {
         return out;
+    }
+    if style::prefers_single_quotes(root, source) {
+        for edit in &mut edits {
+            edit.text = style::to_single_quotes(&edit.text);
+        }
     }
     match edit::apply(source, edits) {
         Ok(text) => match parse::check_syntax(&text) {

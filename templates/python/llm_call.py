@@ -13,18 +13,35 @@ class __LlmCall__:
         """Count a response's usage; return it unchanged (an awaitable: once awaited)."""
         if __inspect__.isawaitable(response):
             return self._record_awaited(response)
-        self._add(response, stream=False)
+        self._add(self._parsed(response), stream=False)
         return response
 
     async def _record_awaited(self, awaitable):
         response = await awaitable
-        self._add(response, stream=False)
+        parsed = self._parsed(response)
+        if __inspect__.isawaitable(parsed):  # an async `with_raw_response`: `parse()` is a coroutine, cached
+            try:
+                parsed = await parsed
+            except Exception:
+                parsed = None
+        self._add(parsed, stream=False)
         return response
 
-    def _add(self, response, *, stream):
+    @staticmethod
+    def _parsed(response):
+        """The parsed body of a `with_raw_response` result; anything else as it is."""
+        if not (hasattr(response, "http_response") and hasattr(response, "parse")):
+            return response
         try:
-            if hasattr(response, "http_response") and hasattr(response, "parse"):
-                response = response.parse()  # `with_raw_response`
+            return response.parse()
+        except Exception:
+            return None
+
+    def _add(self, response, *, stream):
+        if __inspect__.iscoroutine(response):
+            response.close()  # an async `parse()` reached from sync code: not counted
+            return
+        try:
             tokens = self._usage(response)
             model = getattr(response, "model", None)
         except Exception:

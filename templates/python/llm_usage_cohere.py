@@ -9,5 +9,5 @@ def __cohere_usage__(response):
     return (
         None if input_tokens is None else int(input_tokens),
         None if output_tokens is None else int(output_tokens),
-        0,
+        int(getattr(usage, "cached_tokens", None) or 0),
     )

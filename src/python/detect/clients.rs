@@ -79,11 +79,21 @@ pub fn constructed(call: Node, source: &str, semantics: &Semantics) -> Option<Cl
         return Some(client);
     }
     let (shape, provider) = sdk_class(&semantics.callee(call, source)?)?;
-    let provider = match (shape, keyword_argument(call, "base_url", source).and_then(|u| string_value(u, source))) {
+    let base_url = keyword_argument(call, "base_url", source).and_then(|u| constant_string(u, source, semantics));
+    let provider = match (shape, base_url) {
         (Shape::OpenAi, Some(url)) => provider_from_base_url(url).unwrap_or(provider),
         _ => provider,
     };
     Some(Client { shape, provider: provider.to_string() })
+}
+
+/// A string literal, or a module-level constant assigned one.
+fn constant_string<'s>(node: Node, source: &'s str, semantics: &Semantics) -> Option<&'s str> {
+    match node.kind() {
+        "string" => string_value(node, source),
+        "identifier" => string_value(*semantics.assignments.get(text(node, source))?, source),
+        _ => None,
+    }
 }
 
 /// `boto3.client("bedrock-runtime")`, or `.client("bedrock-runtime")` of a boto3 session.
@@ -97,7 +107,9 @@ fn bedrock_client(call: Node, source: &str, semantics: &Semantics) -> Option<Cli
         return None;
     }
     let uses_boto = semantics.imports.keys().any(|k| k == "boto3" || k == "aioboto3")
-        || semantics.qualified_name(function, source).is_some_and(|q| q.starts_with("boto3.") || q.starts_with("aioboto3."));
+        || semantics
+            .qualified_name(function, source)
+            .is_some_and(|q| q.starts_with("boto3.") || q.starts_with("aioboto3."));
     uses_boto.then(|| Client { shape: Shape::Bedrock, provider: "bedrock".to_string() })
 }
 
@@ -228,7 +240,9 @@ fn self_attribute(site: Node, attribute: &str, source: &str, semantics: &Semanti
         if let Some(assignment) = statement.named_child(0).filter(|n| n.kind() == "assignment") {
             let left = assignment.child_by_field_name("left");
             if left.is_some_and(|l| l.kind() == "identifier" && text(l, source) == attribute) {
-                if let Some(client) = assignment.child_by_field_name("type").and_then(|t| annotated(t, source, semantics)) {
+                if let Some(client) =
+                    assignment.child_by_field_name("type").and_then(|t| annotated(t, source, semantics))
+                {
                     return Some(client);
                 }
             }

@@ -39,7 +39,11 @@ pub enum Returns {
 
 /// Every provider SDK call of a module.
 pub fn find<'t>(root: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Vec<LlmCall<'t>> {
-    descendants(root).into_iter().filter(|n| n.kind() == "call").filter_map(|call| detect(call, source, semantics)).collect()
+    descendants(root)
+        .into_iter()
+        .filter(|n| n.kind() == "call")
+        .filter_map(|call| detect(call, source, semantics))
+        .collect()
 }
 
 fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<LlmCall<'t>> {
@@ -58,7 +62,8 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
             continue;
         };
         let returns = method_returns(client.shape, &path)?;
-        let returns = if returns == Returns::Response && is_stream_flag(call, source) { Returns::Stream } else { returns };
+        let returns =
+            if returns == Returns::Response && is_stream_flag(call, source) { Returns::Stream } else { returns };
         let model_arg = if client.shape == Shape::Bedrock { "modelId" } else { "model" };
         return Some(LlmCall {
             call,
@@ -76,8 +81,18 @@ fn possible_method(path: &[&str]) -> bool {
     matches!(
         path.last(),
         Some(
-            &("create" | "parse" | "stream" | "generate_content" | "generate_content_stream" | "complete"
-                | "complete_async" | "stream_async" | "chat" | "chat_stream" | "converse" | "converse_stream")
+            &("create"
+                | "parse"
+                | "stream"
+                | "generate_content"
+                | "generate_content_stream"
+                | "complete"
+                | "complete_async"
+                | "stream_async"
+                | "chat"
+                | "chat_stream"
+                | "converse"
+                | "converse_stream")
         )
     )
 }

@@ -1,7 +1,7 @@
 //! Detection: which functions are LiveKit job entrypoints, across the modules
 //! of a package.
 
-pub mod link;
-pub mod registrations;
 pub mod clients;
+pub mod link;
 pub mod llm_calls;
+pub mod registrations;

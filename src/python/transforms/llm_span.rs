@@ -62,9 +62,14 @@ use crate::python::transforms::session_span::reindent;
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Wrapped in a span with this name.
-    Instrumented { span: String },
+    Instrumented {
+        span: String,
+    },
     AlreadyInstrumented,
-    Unsafe { code: &'static str, message: String },
+    Unsafe {
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// Statements that will be wrapped (usually one; a stream assigned and then
@@ -150,7 +155,10 @@ pub fn plan(calls: &[LlmCall], cx: &Context, needs: &mut Needs) -> (Vec<Edit>, V
         let reader = reader_of(first.client.shape);
         holes.insert("span_name", quoted(&span));
         holes.insert("provider", quoted(&first.client.provider));
-        holes.insert("model", first.model.filter(|m| is_pure(*m, source)).map_or("None".to_string(), |m| text(m, source).to_string()));
+        holes.insert(
+            "model",
+            first.model.filter(|m| is_pure(*m, source)).map_or("None".to_string(), |m| text(m, source).to_string()),
+        );
         holes.insert("use_case", quoted(&use_case));
         holes.insert("call_site", quoted(&call_site));
         holes.insert("usage", cx.names.usage_readers[&reader].name.clone());
@@ -166,7 +174,12 @@ pub fn plan(calls: &[LlmCall], cx: &Context, needs: &mut Needs) -> (Vec<Edit>, V
                 Returns::Stream => "stream",
                 Returns::StreamManager => "watch",
             };
-            edits.push(Edit { start: wrapped.start_byte(), end: wrapped.start_byte(), text: format!("{llm_call}.{method}("), order: 2 });
+            edits.push(Edit {
+                start: wrapped.start_byte(),
+                end: wrapped.start_byte(),
+                text: format!("{llm_call}.{method}("),
+                order: 2,
+            });
             edits.push(Edit { start: wrapped.end_byte(), end: wrapped.end_byte(), text: ")".into(), order: 2 });
             if needs_include_usage(call, source) {
                 if let Some(edit) = include_usage(call.call, source, &indent, &unit, cx.line_ending) {
@@ -213,8 +226,20 @@ pub fn operation_name(function: &str) -> String {
     }
     for _ in 0..2 {
         for suffix in [
-            "_llm", "_completion", "_completions", "_chat", "_gpt", "_claude", "_gemini", "_openai", "_anthropic",
-            "_model", "_api", "_with", "_via", "_using",
+            "_llm",
+            "_completion",
+            "_completions",
+            "_chat",
+            "_gpt",
+            "_claude",
+            "_gemini",
+            "_openai",
+            "_anthropic",
+            "_model",
+            "_api",
+            "_with",
+            "_via",
+            "_using",
         ] {
             if let Some(rest) = name.strip_suffix(suffix) {
                 if !rest.is_empty() {
@@ -250,21 +275,18 @@ fn already_instrumented(call: Node, source: &str) -> bool {
     };
     let mut node = call.parent();
     while let Some(n) = node {
-        match n.kind() {
+        let instrumented = match n.kind() {
             "with_statement" => {
-                if n.child_by_field_name("body").is_some_and(|b| b.byte_range().contains(&call.start_byte())) {
-                    let mut cursor = n.walk();
-                    if n.children(&mut cursor).filter(|c| c.kind() == "with_clause").any(llm_span) {
-                        return true;
-                    }
-                }
+                let in_body =
+                    n.child_by_field_name("body").is_some_and(|b| b.byte_range().contains(&call.start_byte()));
+                let mut cursor = n.walk();
+                in_body && n.children(&mut cursor).filter(|c| c.kind() == "with_clause").any(llm_span)
             }
-            "function_definition" => {
-                if decorators(n).into_iter().any(llm_span) {
-                    return true;
-                }
-            }
-            _ => {}
+            "function_definition" => decorators(n).into_iter().any(llm_span),
+            _ => false,
+        };
+        if instrumented {
+            return true;
         }
         node = n.parent();
     }
@@ -288,7 +310,9 @@ fn wrapped_statement<'t>(
                     wrapped = parent;
                 }
             }
-            let for_loop = wrapped.parent().filter(|p| p.kind() == "for_statement" && p.child_by_field_name("right") == Some(wrapped));
+            let for_loop = wrapped
+                .parent()
+                .filter(|p| p.kind() == "for_statement" && p.child_by_field_name("right") == Some(wrapped));
             let (first, for_loop) = match for_loop {
                 Some(for_loop) => (for_loop, Some(for_loop)),
                 None => match assigned_then_looped(wrapped, source) {
@@ -297,12 +321,17 @@ fn wrapped_statement<'t>(
                 },
             };
             let Some(for_loop) = for_loop else {
-                return Err(("VOF111", format!(
+                return Err((
+                    "VOF111",
+                    format!(
                     "{} returns a stream that is not consumed by a `for` loop here; its usage cannot be counted safely",
                     call.method
-                )));
+                ),
+                ));
             };
-            if call.client.shape == Shape::OpenAi && call.client.provider != "groq" || call.client.shape == Shape::Litellm {
+            if call.client.shape == Shape::OpenAi && call.client.provider != "groq"
+                || call.client.shape == Shape::Litellm
+            {
                 check_include_usage(call, for_loop, source)?;
             }
             check_no_yield(first)?;
@@ -320,7 +349,10 @@ fn wrapped_statement<'t>(
                 .and_then(|p| p.parent())
                 .filter(|p| p.kind() == "with_statement");
             let Some(statement) = statement else {
-                return Err(("VOF111", format!("{} is not used as `with ... as stream:` here; not rewritten", call.method)));
+                return Err((
+                    "VOF111",
+                    format!("{} is not used as `with ... as stream:` here; not rewritten", call.method),
+                ));
             };
             check_no_yield(statement)?;
             Ok((statement, statement, wrapped))
@@ -341,11 +373,17 @@ fn wrapped_statement<'t>(
                                 t.ends_with("to_thread") || t.ends_with("run_in_executor") || t.ends_with("run_sync")
                             });
                         if !runs_now {
-                            return Err(("VOF114", "the LLM call is in a lambda that is not run right away; not rewritten".into()));
+                            return Err((
+                                "VOF114",
+                                "the LLM call is in a lambda that is not run right away; not rewritten".into(),
+                            ));
                         }
                     }
                     "function_definition" | "class_definition" | "decorator" => {
-                        return Err(("VOF114", "the LLM call is in a default value or decorator; not rewritten".into()));
+                        return Err((
+                            "VOF114",
+                            "the LLM call is in a default value or decorator; not rewritten".into(),
+                        ));
                     }
                     _ => {}
                 }
@@ -382,15 +420,15 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
         if !after {
             continue;
         }
-        let uses: Vec<Node> = descendants(sibling)
-            .into_iter()
-            .filter(|n| n.kind() == "identifier" && text(*n, source) == name)
-            .collect();
+        let uses: Vec<Node> =
+            descendants(sibling).into_iter().filter(|n| n.kind() == "identifier" && text(*n, source) == name).collect();
         if uses.is_empty() {
             continue;
         }
         let is_loop = sibling.kind() == "for_statement"
-            && sibling.child_by_field_name("right").is_some_and(|r| r.kind() == "identifier" && text(r, source) == name)
+            && sibling
+                .child_by_field_name("right")
+                .is_some_and(|r| r.kind() == "identifier" && text(r, source) == name)
             && uses.len() == 1;
         if !is_loop || for_loop.is_some() {
             return None;
@@ -405,7 +443,10 @@ fn check_no_yield(statement: Node) -> Result<(), (&'static str, String)> {
     if statement.kind() == "expression_statement" && statement.named_child(0).is_some_and(|n| n.kind() == "yield")
         || same_scope_descendants(statement).iter().any(|n| n.kind() == "yield")
     {
-        return Err(("VOF112", "the LLM call's statement yields: a span would stay current across the yield; not rewritten".into()));
+        return Err((
+            "VOF112",
+            "the LLM call's statement yields: a span would stay current across the yield; not rewritten".into(),
+        ));
     }
     Ok(())
 }

@@ -2,6 +2,6 @@
 
 pub mod bounded_span;
 pub mod greeting_counter;
+pub mod llm_span;
 pub mod module_setup;
 pub mod session_span;
-pub mod llm_span;

@@ -206,7 +206,11 @@ impl Needs {
         self.otel_context = true;
         self.tracer = true;
         self.usage_readers.insert(reader);
-        self.instruments.extend([Instrument::LlmTokensInput, Instrument::LlmTokensOutput, Instrument::LlmTokensCacheRead]);
+        self.instruments.extend([
+            Instrument::LlmTokensInput,
+            Instrument::LlmTokensOutput,
+            Instrument::LlmTokensCacheRead,
+        ]);
     }
 }
 
