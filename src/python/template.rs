@@ -73,6 +73,21 @@ pub const ALL: &[Template] = &[
     GREETING_DELIVERED,
 ];
 
+/// Python's own dunder names, which templates use as themselves.
+const PYTHON_DUNDERS: &[&str] = &[
+    "__name__",
+    "__init__",
+    "__enter__",
+    "__exit__",
+    "__aenter__",
+    "__aexit__",
+    "__aiter__",
+    "__anext__",
+    "__iter__",
+    "__next__",
+    "__call__",
+];
+
 /// How inserted lines are laid out in a particular place of a file.
 #[derive(Debug, Clone)]
 pub struct Layout<'a> {
@@ -115,7 +130,7 @@ impl Template {
     pub fn holes(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         scan_holes(self.text, |hole, _| {
-            if hole != "__name__" && !out.contains(&hole) {
+            if !PYTHON_DUNDERS.contains(&hole) && !out.contains(&hole) {
                 out.push(hole);
             }
         });
