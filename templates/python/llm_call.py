@@ -43,7 +43,7 @@ class __LlmCall__:
             return
         try:
             tokens = self._usage(response)
-            model = getattr(response, "model", None)
+            model = getattr(response, "model", None) or getattr(response, "model_version", None)
         except Exception:
             return
         if isinstance(model, str) and model:

@@ -64,8 +64,9 @@ MISTRAL = {
 }
 COHERE = {
     # usage.tokens are floats in cohere v2; billed_units differ on purpose
-    "json": {"input_tokens": 901.0, "output_tokens": 1001.0, "billed_in": 9.0, "billed_out": 10.0},
-    "sse": {"input_tokens": 902.0, "output_tokens": 1002.0, "billed_in": 8.0, "billed_out": 7.0},
+    # usage.cached_tokens: prompt tokens that hit the cache (counted as cache_read, already in input_tokens)
+    "json": {"input_tokens": 901.0, "output_tokens": 1001.0, "billed_in": 9.0, "billed_out": 10.0, "cached": 55.0},
+    "sse": {"input_tokens": 902.0, "output_tokens": 1002.0, "billed_in": 8.0, "billed_out": 7.0, "cached": 0.0},
 }
 BEDROCK = {
     "json": {"inputTokens": 1101, "outputTokens": 1201, "cacheReadInputTokens": 1301, "cacheWriteInputTokens": 1401},
@@ -105,7 +106,9 @@ EXPECTED = {
     "google.sse": Tokens(GOOGLE["sse"]["prompt"], GOOGLE["sse"]["candidates"], 0),
     "mistral.json": Tokens(MISTRAL["json"]["prompt_tokens"], MISTRAL["json"]["completion_tokens"]),
     "mistral.sse": Tokens(MISTRAL["sse"]["prompt_tokens"], MISTRAL["sse"]["completion_tokens"]),
-    "cohere.json": Tokens(int(COHERE["json"]["input_tokens"]), int(COHERE["json"]["output_tokens"])),
+    "cohere.json": Tokens(
+        int(COHERE["json"]["input_tokens"]), int(COHERE["json"]["output_tokens"]), int(COHERE["json"]["cached"])
+    ),
     "cohere.sse": Tokens(int(COHERE["sse"]["input_tokens"]), int(COHERE["sse"]["output_tokens"])),
     "bedrock.json": Tokens(
         BEDROCK["json"]["inputTokens"] + BEDROCK["json"]["cacheReadInputTokens"] + BEDROCK["json"]["cacheWriteInputTokens"],
@@ -351,6 +354,7 @@ def _cohere(body: dict) -> tuple[int, str, bytes]:
         return {
             "billed_units": {"input_tokens": nums["billed_in"], "output_tokens": nums["billed_out"]},
             "tokens": {"input_tokens": nums["input_tokens"], "output_tokens": nums["output_tokens"]},
+            "cached_tokens": nums["cached"],
         }
 
     if not body.get("stream"):
