@@ -35,9 +35,19 @@ pub struct LlmOverride {
     pub use_case: Option<String>,
 }
 
+/// Framework-driven LLM turns (`AgentSession` usage reports).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    /// `llm.use_case` of the session's turns (default `voice.response`).
+    pub use_case: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
+    #[serde(default)]
+    framework: Framework,
     #[serde(default)]
     attributes: Attributes,
     #[serde(default)]
@@ -68,6 +78,7 @@ pub struct Settings {
     pub exclude: Vec<String>,
     /// LLM call site overrides keyed `path/relative/to/config.py::function` (`Class.method` for methods).
     pub llm: HashMap<String, LlmOverride>,
+    pub framework: Framework,
 }
 
 impl Settings {
@@ -206,6 +217,9 @@ pub fn load(path: &Path, depth: usize) -> Result<Settings, ConfigError> {
         room_name: attrs.room_name.or(settings.attributes.room_name),
     };
     settings.llm.extend(raw.llm);
+    if raw.framework.use_case.is_some() {
+        settings.framework = raw.framework;
+    }
     // Excludes of an extended config stay relative to this file's directory.
     settings.exclude.extend(raw.exclude);
     settings.source = Some(path.to_path_buf());

@@ -3,6 +3,7 @@
 pub mod detect;
 pub mod names;
 pub mod parse;
+pub mod project;
 pub mod semantics;
 pub mod style;
 pub mod syntax;
@@ -18,6 +19,7 @@ use crate::source::SourceFile;
 use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
 use semantics::{is_livekit_agents, simple_assignment, Semantics};
 use transforms::bounded_span::{self, HelperCall};
+use transforms::framework_usage;
 use transforms::greeting_counter;
 use transforms::llm_span;
 use transforms::module_setup::{self, ModuleNames, Needs};
@@ -132,12 +134,45 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
         overrides: &overrides,
         shifted: &shifted,
     };
+    let creations = framework_usage::sessions(root, source, &semantics);
+    if !creations.is_empty() {
+        let deprecated_event = project::livekit_agents_version(&file.path).is_some_and(|v| v < (1, 5));
+        let framework_cx = framework_usage::Context {
+            source,
+            names: &names,
+            line_ending: file.line_ending,
+            file_unit: &file.indent_unit,
+            deprecated_event,
+            use_case: settings.framework.use_case.as_deref().unwrap_or("voice.response"),
+            shifted: &shifted,
+        };
+        for creation in &creations {
+            let at = at(creation.statement.start_byte());
+            let mut finding = Finding::new(FindingKind::FrameworkLlm, at);
+            finding.symbol = Some(syntax::text(creation.target, source).to_string());
+            finding.form =
+                Some(if deprecated_event { "metrics_collected" } else { "session_usage_updated" }.to_string());
+            finding.provider = creation.plugin.clone();
+            match framework_usage::plan(creation, root, &framework_cx, &mut needs) {
+                Ok(Some(edit)) => edits.push(edit),
+                Ok(None) => finding.message = Some("already instrumented".into()),
+                Err(message) => out.findings.push(Finding::diagnostic(at, "VOF121", message)),
+            }
+            out.findings.push(finding);
+        }
+    }
     let calls = detect::llm_calls::find(root, source, &semantics);
     let (llm_edits, outcomes) = llm_span::plan(&calls, &llm_cx, &mut needs);
     edits.extend(llm_edits);
     for (call, outcome) in calls.iter().zip(outcomes) {
         let at = at(call.call.start_byte());
-        let mut finding = Finding::new(FindingKind::LlmCall, at);
+        // A LiveKit LLM's own `chat(...)` is a framework-driven turn, not a provider SDK call.
+        let kind = if call.client.shape == detect::clients::Shape::Livekit {
+            FindingKind::FrameworkLlm
+        } else {
+            FindingKind::LlmCall
+        };
+        let mut finding = Finding::new(kind, at);
         finding.symbol = Some(syntax::enclosing_symbol(call.call, source));
         finding.form = Some(call.method.clone());
         finding.provider = Some(call.client.provider.clone());

@@ -38,6 +38,12 @@ pub const USAGE_OPENAI: Template = template!("llm_usage_openai");
 pub const USAGE_GOOGLE: Template = template!("llm_usage_google");
 pub const USAGE_COHERE: Template = template!("llm_usage_cohere");
 pub const USAGE_BEDROCK: Template = template!("llm_usage_bedrock");
+pub const USAGE_LIVEKIT: Template = template!("llm_usage_livekit");
+pub const FRAMEWORK_USAGE_UPDATED: Template = template!("framework_usage_updated");
+pub const FRAMEWORK_METRICS_COLLECTED: Template = template!("framework_metrics_collected");
+pub const FRAMEWORK_COUNT: Template = template!("framework_count");
+pub const FRAMEWORK_SUBSCRIBE: Template = template!("framework_subscribe");
+pub const LLM_PROVIDER_NAME: Template = template!("llm_provider_name");
 pub const JOB_METADATA_VALUE: Template = template!("job_metadata_value");
 pub const SESSION_SPAN_START: Template = template!("session_span_start");
 pub const SESSION_SPAN_USE: Template = template!("session_span_use");
@@ -66,6 +72,12 @@ pub const ALL: &[Template] = &[
     USAGE_GOOGLE,
     USAGE_COHERE,
     USAGE_BEDROCK,
+    USAGE_LIVEKIT,
+    FRAMEWORK_USAGE_UPDATED,
+    FRAMEWORK_METRICS_COLLECTED,
+    FRAMEWORK_COUNT,
+    FRAMEWORK_SUBSCRIBE,
+    LLM_PROVIDER_NAME,
     JOB_METADATA_VALUE,
     SESSION_SPAN_START,
     SESSION_SPAN_USE,
@@ -236,6 +248,15 @@ const KNOWN_HOLES: &[&str] = &[
     "google_usage",
     "cohere_usage",
     "bedrock_usage",
+    "livekit_usage",
+    "framework_llm_usage",
+    "framework_llm_metrics",
+    "count_framework_llm_tokens",
+    "llm_provider_name",
+    "session",
+    "event",
+    "handler",
+    "plugin",
     "provider",
     "model",
     "use_case",

@@ -15,8 +15,13 @@ token numbers:
   /cohere/v2/chat                                cohere v2 (JSON; SSE with message-end usage)
   /bedrock/model/<id>/converse                   bedrock-runtime Converse (JSON)
   /litellm/v1/chat/completions                   litellm's openai route (JSON)
+  /framework/v1/chat/completions                 openai-shaped turns of a LiveKit AgentSession (livekit-plugins-openai):
+                                                 request N answers FRAMEWORK_TURNS[N] (its own text and usage,
+                                                 SSE with the final usage chunk); GET /framework/v1/models lists models
 
-``env()`` gives the base-URL environment variables the fixtures read.
+``env()`` gives the base-URL environment variables the fixtures read
+(``FRAMEWORK_OPENAI_BASE_URL`` is the ``/framework/v1`` route, which the
+framework fixtures read as their ``OPENAI_BASE_URL``).
 Setting ``server.fail = True`` makes every route answer HTTP 500 (in the
 provider's error shape). Every request is recorded in ``server.requests``.
 
@@ -118,6 +123,14 @@ EXPECTED = {
     "litellm.json": Tokens(LITELLM["json"]["prompt_tokens"], LITELLM["json"]["completion_tokens"]),
 }
 
+# Framework-driven turns (AgentSession -> livekit-plugins-openai -> /framework/v1/chat/completions):
+# the N-th request of a server answers FRAMEWORK_TURNS[N] (the last entry repeats), each with its own
+# text and usage, so a test can tell the turns apart and catch a turn counted twice.
+FRAMEWORK_TURNS = (
+    {"text": ["Our mugs are", " twelve dollars each."], "prompt_tokens": 120, "completion_tokens": 30, "cached_tokens": 20},
+    {"text": ["Yes, we ship", " to Canada."], "prompt_tokens": 260, "completion_tokens": 45, "cached_tokens": 100},
+)
+
 # Texts the mock answers with (per provider), so return values are checkable.
 TEXT = {
     "anthropic": ["Sun", "ny mug"],
@@ -212,10 +225,11 @@ def _anthropic(body: dict) -> tuple[int, str, bytes]:
     return 200, "text/event-stream", _sse(events, named=True)
 
 
-def _chat_completion(provider: str, body: dict, numbers: dict) -> tuple[int, str, bytes]:
-    """openai-shaped chat completions for openai / groq / mistral / litellm."""
+def _chat_completion(provider: str, body: dict, numbers: dict, text: list[str] | None = None) -> tuple[int, str, bytes]:
+    """openai-shaped chat completions for openai / groq / mistral / litellm (and framework turns)."""
     model = body.get("model", "unknown")
-    text = TEXT[provider]
+    if text is None:
+        text = TEXT[provider]
     if not body.get("stream"):
         nums = numbers["json"]
         usage = {
@@ -284,6 +298,19 @@ def _chat_completion(provider: str, body: dict, numbers: dict) -> tuple[int, str
                 }
             )
     return 200, "text/event-stream", _sse(events, done=True)
+
+
+def _framework_turn(body: dict, index: int) -> tuple[int, str, bytes]:
+    """One AgentSession LLM turn: openai-shaped, with FRAMEWORK_TURNS[index]'s text and usage."""
+    turn = FRAMEWORK_TURNS[min(index, len(FRAMEWORK_TURNS) - 1)]
+    nums = {k: turn[k] for k in ("prompt_tokens", "completion_tokens", "cached_tokens")}
+    return _chat_completion("framework", body, {"json": nums, "sse": dict(nums)}, text=list(turn["text"]))
+
+
+def _models() -> tuple[int, str, bytes]:
+    """GET /v1/models (livekit-plugins-openai prewarms its connection with it)."""
+    data = [{"id": "gpt-4o-mini", "object": "model", "created": 1700000000, "owned_by": "mock"}]
+    return 200, "application/json", json.dumps({"object": "list", "data": data}).encode()
 
 
 def _openai_responses(body: dict) -> tuple[int, str, bytes]:
@@ -408,7 +435,7 @@ def _error(provider: str) -> tuple[int, str, bytes]:
 # google-genai 3.x calls /v1/models/... by default (older releases: /v1beta/models/...)
 _GOOGLE_MODELS = re.compile(r"^/v1(beta|alpha)?/models/[^/]+$")
 
-PROVIDERS = ("anthropic", "openai", "groq", "google", "mistral", "cohere", "bedrock", "litellm")
+PROVIDERS = ("anthropic", "openai", "groq", "google", "mistral", "cohere", "bedrock", "litellm", "framework")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -465,6 +492,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, "application/json", b'{"error": "unknown provider prefix"}'
         if self.server.fail:
             return _error(provider)
+        if provider == "framework" and req.method == "GET" and rest == "/v1/models":
+            return _models()
         try:
             body = json.loads(req.body or b"{}")
         except ValueError:
@@ -489,6 +518,11 @@ class _Handler(BaseHTTPRequestHandler):
             return _bedrock(rest, body)
         if provider == "litellm" and rest == "/v1/chat/completions":
             return _chat_completion("litellm", body, LITELLM)
+        if provider == "framework" and rest == "/v1/chat/completions":
+            with self.server.lock:
+                index = self.server.framework_turns
+                self.server.framework_turns += 1
+            return _framework_turn(body, index)
         return 404, "application/json", json.dumps({"error": f"no mock route for {req.method} {path}"}).encode()
 
     do_POST = _handle
@@ -503,6 +537,7 @@ class MockLlmServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self.fail = False
+        self.framework_turns = 0  # /framework/v1/chat/completions requests answered so far
         self._thread: threading.Thread | None = None
 
     @property
@@ -528,6 +563,7 @@ class MockLlmServer(ThreadingHTTPServer):
             "CO_API_KEY": "cohere-mock",
             "BEDROCK_ENDPOINT_URL": f"{b}/bedrock",
             "LITELLM_API_BASE": f"{b}/litellm/v1",
+            "FRAMEWORK_OPENAI_BASE_URL": f"{b}/framework/v1",
         }
 
     def start(self) -> MockLlmServer:
@@ -544,4 +580,5 @@ class MockLlmServer(ThreadingHTTPServer):
     def reset(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.framework_turns = 0
         self.fail = False

@@ -22,6 +22,8 @@ pub enum Shape {
     Cohere,
     Bedrock,
     Litellm,
+    /// A LiveKit LLM (`livekit.plugins.openai.LLM(...)`): `chat(...)` streams `ChatChunk`s.
+    Livekit,
 }
 
 /// A resolved client: its SDK shape and the provider it talks to.
@@ -75,6 +77,9 @@ pub fn constructed(call: Node, source: &str, semantics: &Semantics) -> Option<Cl
     if call.kind() != "call" {
         return None;
     }
+    if let Some(plugin) = livekit_llm(call, source, semantics) {
+        return Some(Client { shape: Shape::Livekit, provider: plugin });
+    }
     if let Some(client) = bedrock_client(call, source, semantics) {
         return Some(client);
     }
@@ -85,6 +90,39 @@ pub fn constructed(call: Node, source: &str, semantics: &Semantics) -> Option<Cl
         _ => provider,
     };
     Some(Client { shape, provider: provider.to_string() })
+}
+
+/// The provider of a LiveKit LLM construction: the plugin (`livekit.plugins.openai.LLM(...)`,
+/// `openai.LLM.with_groq(...)` → groq), or the vendor LiveKit inference names
+/// (`inference.LLM("openai/gpt-4.1-mini")`).
+pub fn livekit_llm(call: Node, source: &str, semantics: &Semantics) -> Option<String> {
+    let callee = semantics.callee(call, source)?;
+    if let Some(rest) = callee.strip_prefix("livekit.plugins.") {
+        let mut parts = rest.split('.');
+        let plugin = parts.next()?;
+        let class = parts.next()?;
+        if class != "LLM" && class != "realtime" {
+            return None;
+        }
+        let provider = match parts.next() {
+            Some("with_groq") => "groq",
+            Some("with_azure") => "azure_openai",
+            Some("with_deepseek") => "deepseek",
+            Some("with_x_ai") => "xai",
+            Some("with_together") => "together",
+            Some("with_fireworks") => "fireworks",
+            Some("with_cerebras") => "cerebras",
+            Some("with_openrouter") => "openrouter",
+            _ => plugin,
+        };
+        return Some(provider.to_string());
+    }
+    if callee.starts_with("livekit.agents.") && callee.ends_with("inference.LLM") {
+        let model = keyword_argument(call, "model", source).or_else(|| first_positional(call))?;
+        let vendor = string_value(model, source)?.split('/').next()?;
+        return Some(vendor.to_string());
+    }
+    None
 }
 
 /// A string literal, or a module-level constant assigned one.

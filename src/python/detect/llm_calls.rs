@@ -23,6 +23,8 @@ pub struct LlmCall<'t> {
     pub method: String,
     /// The `model=` (bedrock: `modelId=`) argument.
     pub model: Option<Node<'t>>,
+    /// An expression that reads the model at run time (a LiveKit LLM's `.model`).
+    pub model_of: Option<String>,
     /// What the call returns.
     pub returns: Returns,
 }
@@ -65,13 +67,13 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
         let returns =
             if returns == Returns::Response && is_stream_flag(call, source) { Returns::Stream } else { returns };
         let model_arg = if client.shape == Shape::Bedrock { "modelId" } else { "model" };
-        return Some(LlmCall {
-            call,
-            model: keyword_argument(call, model_arg, source),
-            method: path.join("."),
-            client,
-            returns,
-        });
+        // A LiveKit LLM knows its model: `llm.model`.
+        let model = match client.shape {
+            Shape::Livekit => None,
+            _ => keyword_argument(call, model_arg, source),
+        };
+        let model_of = (client.shape == Shape::Livekit).then(|| format!("{}.model", text(object, source)));
+        return Some(LlmCall { call, model, model_of, method: path.join("."), client, returns });
     }
     None
 }
@@ -117,6 +119,7 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         (Shape::Cohere, ["chat_stream"]) => Returns::Stream,
         (Shape::Bedrock, ["converse"]) => Returns::Response,
         (Shape::Bedrock, ["converse_stream"]) => Returns::Stream,
+        (Shape::Livekit, ["chat"]) => Returns::Stream,
         _ => return None,
     };
     Some(returns)
@@ -142,6 +145,7 @@ fn litellm<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Sem
         client: Client { shape: Shape::Litellm, provider: provider.to_string() },
         method: method.to_string(),
         model,
+        model_of: None,
         returns: if is_stream_flag(call, source) { Returns::Stream } else { Returns::Response },
     })
 }

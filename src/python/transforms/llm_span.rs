@@ -155,10 +155,12 @@ pub fn plan(calls: &[LlmCall], cx: &Context, needs: &mut Needs) -> (Vec<Edit>, V
         let reader = reader_of(first.client.shape);
         holes.insert("span_name", quoted(&span));
         holes.insert("provider", quoted(&first.client.provider));
-        holes.insert(
-            "model",
-            first.model.filter(|m| is_pure(*m, source)).map_or("None".to_string(), |m| text(m, source).to_string()),
-        );
+        let model = match (first.model, &first.model_of) {
+            (Some(m), _) if is_pure(m, source) => text(m, source).to_string(),
+            (None, Some(of)) if of.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') => of.clone(),
+            _ => "None".to_string(),
+        };
+        holes.insert("model", model);
         holes.insert("use_case", quoted(&use_case));
         holes.insert("call_site", quoted(&call_site));
         holes.insert("usage", cx.names.usage_readers[&reader].name.clone());
@@ -210,6 +212,7 @@ fn reader_of(shape: Shape) -> UsageReader {
         Shape::Google => UsageReader::Google,
         Shape::Cohere => UsageReader::Cohere,
         Shape::Bedrock => UsageReader::Bedrock,
+        Shape::Livekit => UsageReader::Livekit,
     }
 }
 
@@ -313,6 +316,10 @@ fn wrapped_statement<'t>(
             let for_loop = wrapped
                 .parent()
                 .filter(|p| p.kind() == "for_statement" && p.child_by_field_name("right") == Some(wrapped));
+            if let Some((with_statement, iterable)) = opened_then_looped(wrapped, source) {
+                check_no_yield(with_statement)?;
+                return Ok((with_statement, with_statement, iterable));
+            }
             let (first, for_loop) = match for_loop {
                 Some(for_loop) => (for_loop, Some(for_loop)),
                 None => match assigned_then_looped(wrapped, source) {
@@ -436,6 +443,24 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
         for_loop = Some(sibling);
     }
     Some((statement, for_loop?))
+}
+
+/// `async with llm.chat(...) as stream:` whose body loops `async for chunk in stream:` and
+/// uses `stream` nowhere else: the `with` statement, and the loop's iterable to wrap.
+fn opened_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
+    let pattern = wrapped.parent().filter(|p| p.kind() == "as_pattern")?;
+    let alias = pattern.child_by_field_name("alias")?;
+    let name = descendants(alias).into_iter().find(|n| n.kind() == "identifier").map(|n| text(n, source))?;
+    let statement = pattern.parent().filter(|p| p.kind() == "with_item")?.parent()?.parent()?;
+    if statement.kind() != "with_statement" {
+        return None;
+    }
+    let body = statement.child_by_field_name("body")?;
+    let uses: Vec<Node> =
+        descendants(body).into_iter().filter(|n| n.kind() == "identifier" && text(*n, source) == name).collect();
+    let [only] = uses.as_slice() else { return None };
+    let for_loop = only.parent().filter(|p| p.kind() == "for_statement")?;
+    (for_loop.child_by_field_name("right") == Some(*only)).then_some((statement, *only))
 }
 
 /// A span must not stay current across a `yield`.

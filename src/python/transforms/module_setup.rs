@@ -113,11 +113,18 @@ pub enum UsageReader {
     Google,
     Cohere,
     Bedrock,
+    Livekit,
 }
 
 impl UsageReader {
-    pub const ALL: [UsageReader; 5] =
-        [UsageReader::Anthropic, UsageReader::OpenAi, UsageReader::Google, UsageReader::Cohere, UsageReader::Bedrock];
+    pub const ALL: [UsageReader; 6] = [
+        UsageReader::Anthropic,
+        UsageReader::OpenAi,
+        UsageReader::Google,
+        UsageReader::Cohere,
+        UsageReader::Bedrock,
+        UsageReader::Livekit,
+    ];
 
     /// The hole (and preferred name, with a leading underscore) of the function.
     pub fn hole(self) -> &'static str {
@@ -127,6 +134,7 @@ impl UsageReader {
             UsageReader::Google => "google_usage",
             UsageReader::Cohere => "cohere_usage",
             UsageReader::Bedrock => "bedrock_usage",
+            UsageReader::Livekit => "livekit_usage",
         }
     }
 
@@ -137,6 +145,7 @@ impl UsageReader {
             UsageReader::Google => template::USAGE_GOOGLE,
             UsageReader::Cohere => template::USAGE_COHERE,
             UsageReader::Bedrock => template::USAGE_BEDROCK,
+            UsageReader::Livekit => template::USAGE_LIVEKIT,
         }
     }
 }
@@ -168,6 +177,10 @@ pub struct ModuleNames {
     pub llm_call_class: Name,
     pub watched_stream: Name,
     pub usage_readers: HashMap<UsageReader, Name>,
+    pub framework_llm_usage: Name,
+    pub framework_llm_metrics: Name,
+    pub count_framework_llm_tokens: Name,
+    pub llm_provider_name: Name,
 }
 
 /// What the planned code uses; module setup adds exactly that.
@@ -187,6 +200,10 @@ pub struct Needs {
     /// `_LlmCall.watch` and `_WatchedStream`, for anthropic's stream managers.
     pub llm_watch: bool,
     pub usage_readers: BTreeSet<UsageReader>,
+    /// The `session_usage_updated` handler factory (livekit-agents 1.5 and later).
+    pub framework_usage_updated: bool,
+    /// The `metrics_collected` handler factory (before 1.5).
+    pub framework_metrics_collected: bool,
 }
 
 impl Needs {
@@ -198,6 +215,23 @@ impl Needs {
             && self.instruments.is_empty()
             && !self.otel_context
             && !self.llm_helpers
+            && !self.framework_usage_updated
+            && !self.framework_metrics_collected
+    }
+
+    /// What a framework usage handler uses.
+    pub fn framework(&mut self, deprecated_event: bool) {
+        if deprecated_event {
+            self.framework_metrics_collected = true;
+        } else {
+            self.framework_usage_updated = true;
+        }
+        self.otel_context = true;
+        self.instruments.extend([
+            Instrument::LlmTokensInput,
+            Instrument::LlmTokensOutput,
+            Instrument::LlmTokensCacheRead,
+        ]);
     }
 
     /// What the LLM helpers use.
@@ -268,6 +302,10 @@ impl ModuleNames {
         let llm_call_class = new("_LlmCall", taken);
         let watched_stream = new("_WatchedStream", taken);
         let usage_readers = UsageReader::ALL.into_iter().map(|r| (r, new(&format!("_{}", r.hole()), taken))).collect();
+        let framework_llm_usage = new("_framework_llm_usage", taken);
+        let framework_llm_metrics = new("_framework_llm_metrics", taken);
+        let count_framework_llm_tokens = new("_count_framework_llm_tokens", taken);
+        let llm_provider_name = new("_llm_provider_name", taken);
         let mut instruments = HashMap::new();
         for instrument in Instrument::ALL {
             let existing = named_children(root).into_iter().find_map(|statement| {
@@ -301,6 +339,10 @@ impl ModuleNames {
             llm_call_class,
             watched_stream,
             usage_readers,
+            framework_llm_usage,
+            framework_llm_metrics,
+            count_framework_llm_tokens,
+            llm_provider_name,
         }
     }
 
@@ -324,6 +366,10 @@ impl ModuleNames {
             ("llm_span", self.llm_span.name.clone()),
             ("LlmCall", self.llm_call_class.name.clone()),
             ("WatchedStream", self.watched_stream.name.clone()),
+            ("framework_llm_usage", self.framework_llm_usage.name.clone()),
+            ("framework_llm_metrics", self.framework_llm_metrics.name.clone()),
+            ("count_framework_llm_tokens", self.count_framework_llm_tokens.name.clone()),
+            ("llm_provider_name", self.llm_provider_name.name.clone()),
         ]);
         for reader in UsageReader::ALL {
             holes.insert(reader.hole(), self.usage_readers[&reader].name.clone());
@@ -393,6 +439,15 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
     functions.extend(needs.usage_readers.iter().map(|r| r.template()));
     if needs.llm_helpers {
         functions.extend([template::LLM_CALL, template::LLM_SPAN]);
+    }
+    if needs.framework_usage_updated {
+        functions.push(template::FRAMEWORK_USAGE_UPDATED);
+    }
+    if needs.framework_metrics_collected {
+        functions.push(template::FRAMEWORK_METRICS_COLLECTED);
+    }
+    if needs.framework_usage_updated || needs.framework_metrics_collected {
+        functions.extend([template::FRAMEWORK_COUNT, template::LLM_PROVIDER_NAME]);
     }
     for function in &functions {
         if !definitions.is_empty() {
