@@ -42,7 +42,7 @@ fn version_in(text: &str) -> Option<(u32, u32)> {
         None => rest,
     };
     let rest = rest.trim_start();
-    let digits = rest.trim_start_matches(|c: char| matches!(c, '=' | '>' | '<' | '~' | '!' | '^' | ' '));
+    let digits = rest.trim_start_matches(['=', '>', '<', '~', '!', '^', ' ']);
     if digits.len() == rest.len() && !rest.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
