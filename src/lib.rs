@@ -72,15 +72,59 @@ struct Parsed {
     settings: Arc<Settings>,
 }
 
-/// Runs the whole pipeline over `options.paths`.
-pub fn run(options: &Options) -> Report {
+/// A file the tool will look at closely: parsed, with the entrypoints that other
+/// modules register in it. `instrument` plans its fixes for any selection.
+pub struct FilePlan {
+    /// The path as shown (relative to the working directory when under it).
+    pub shown: String,
+    parsed: Parsed,
+    refs: Vec<EntrypointRef>,
+}
+
+impl FilePlan {
+    /// Plans and applies the selected fixes in memory.
+    pub fn instrument(&self, selection: python::Selection) -> python::Instrumented {
+        python::instrument(&self.parsed.file, &self.parsed.tree, &self.refs, &self.parsed.settings, selection)
+    }
+
+    /// The file's text as read (BOM included), for diffs.
+    pub fn original_text(&self) -> String {
+        String::from_utf8_lossy(&self.parsed.file.original).into_owned()
+    }
+
+    /// The bytes of a new text, in the file's encoding (BOM kept).
+    pub fn encode(&self, text: &str) -> Vec<u8> {
+        self.parsed.file.encode(text)
+    }
+
+    /// Writes new bytes atomically, unless the file changed since it was read.
+    pub fn write(&self, bytes: &[u8]) -> Result<(), write::WriteError> {
+        write::replace_atomically(&self.parsed.file.path, &self.parsed.file.original, bytes)
+    }
+
+    /// The file's path on disk.
+    pub fn path(&self) -> &Path {
+        &self.parsed.file.path
+    }
+}
+
+/// What the walk, the prefilter and the parser found: files to plan, and problems.
+pub struct Plan {
+    pub files: Vec<FilePlan>,
+    /// Files that could not be read, decoded or parsed, or were skipped.
+    pub problems: Vec<FileReport>,
+    pub summary: Summary,
+}
+
+/// Walks, prefilters, parses and links entrypoints across modules.
+pub fn plan(options: &Options) -> Plan {
     let cwd = std::env::current_dir().unwrap_or_default();
     let (files, walk_errors) = walk::python_files(&options.paths, &options.excludes);
     let resolver = config::Resolver::default();
     let prefilter =
         AhoCorasick::builder().ascii_case_insensitive(true).build(PREFILTER_TOKENS).expect("fixed patterns build");
 
-    let mut reports: Vec<FileReport> = walk_errors
+    let mut problems: Vec<FileReport> = walk_errors
         .into_iter()
         .map(|e| {
             let mut report = FileReport::error(display(&e.path, &cwd), (1, 1), e.message);
@@ -90,7 +134,7 @@ pub fn run(options: &Options) -> Report {
         .collect();
     let mut summary = Summary { files_scanned: files.len(), ..Summary::default() };
 
-    // Read, prefilter and parse; what registers entrypoints is kept parsed.
+    // Read, prefilter and parse; what may register entrypoints or call providers is kept parsed.
     enum Stage1 {
         Parsed(PathBuf, Box<Parsed>, ModuleFacts),
         Other(PathBuf, PathBuf),
@@ -151,61 +195,66 @@ pub fn run(options: &Options) -> Report {
                 if let Some(reason) = skipped {
                     *summary.skipped.entry(reason.to_string()).or_default() += 1;
                 }
-                reports.push(report);
+                problems.push(report);
             }
         }
     }
 
     // Entrypoints, linked across modules; only files we were given are touched.
-    let entrypoints = link::link(&facts);
-    let mut work: Vec<(PathBuf, Vec<EntrypointRef>)> = entrypoints.into_iter().collect();
-    work.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut targets: Vec<(PathBuf, Option<Parsed>, Vec<EntrypointRef>)> = Vec::new();
-    for (canonical, refs) in work {
-        if let Some(file) = parsed.remove(&canonical) {
-            targets.push((canonical, Some(file), refs));
-        } else if others.contains_key(&canonical) {
-            targets.push((canonical, None, refs));
-        }
-    }
-    // Every other parsed file may hold LLM call sites.
-    for (canonical, file) in parsed.drain() {
-        targets.push((canonical, Some(file), Vec::new()));
-    }
-
-    let instrumented: Vec<FileReport> = targets
+    let mut entrypoints = link::link(&facts);
+    let targets: Vec<PathBuf> = entrypoints.keys().filter(|p| others.contains_key(*p)).cloned().collect();
+    let loaded: Vec<Result<(PathBuf, Parsed), FileReport>> = targets
         .into_par_iter()
-        .map(|(canonical, file, refs)| {
-            let file = match file {
-                Some(file) => file,
-                None => {
-                    let path = &others[&canonical];
-                    let shown = display(path, &cwd);
-                    let bytes = match std::fs::read(path) {
-                        Ok(bytes) => bytes,
-                        Err(err) => {
-                            let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
-                            report.io_error = true;
-                            return report;
-                        }
-                    };
-                    let settings = resolver.for_file(path).unwrap_or_default();
-                    match read_parsed(path, bytes, settings) {
-                        Ok(file) => file,
-                        Err(unreadable) => return unreadable.report(shown),
-                    }
-                }
-            };
-            instrument_file(&file, &refs, options.mode, &cwd)
+        .map(|canonical| {
+            let path = &others[&canonical];
+            let shown = display(path, &cwd);
+            let bytes = std::fs::read(path).map_err(|err| {
+                let mut report = FileReport::error(shown.clone(), (1, 1), format!("cannot read: {err}"));
+                report.io_error = true;
+                report
+            })?;
+            let settings = resolver.for_file(path).unwrap_or_default();
+            let file = read_parsed(path, bytes, settings).map_err(|u| u.report(shown))?;
+            Ok((canonical, file))
         })
         .collect();
-    reports.extend(instrumented);
+    for result in loaded {
+        match result {
+            Ok((canonical, file)) => {
+                parsed.insert(canonical, file);
+            }
+            Err(report) => problems.push(report),
+        }
+    }
+    let mut files: Vec<FilePlan> = parsed
+        .into_iter()
+        .map(|(canonical, parsed)| FilePlan {
+            shown: display(&parsed.file.path, &cwd),
+            refs: entrypoints.remove(&canonical).unwrap_or_default(),
+            parsed,
+        })
+        .collect();
+    files.sort_by(|a, b| a.shown.cmp(&b.shown));
+    Plan { files, problems, summary }
+}
 
+/// Runs the whole pipeline over `options.paths`: plan, instrument every file
+/// with every fix, diff, write (in apply mode), report.
+pub fn run(options: &Options) -> Report {
+    let Plan { files, problems, summary } = plan(options);
+    let mut reports = problems;
+    reports.par_extend(files.par_iter().map(|file| instrument_file(file, options.mode)));
+    finish(reports, summary)
+}
+
+/// Sorts the reports and fills in the summary's counts.
+pub fn finish(mut reports: Vec<FileReport>, mut summary: Summary) -> Report {
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     for report in &reports {
         summary.entrypoints += report.findings.iter().filter(|f| f.kind == FindingKind::Entrypoint).count();
         summary.helpers += report.findings.iter().filter(|f| f.kind == FindingKind::Helper).count();
         summary.llm_call_sites += report.findings.iter().filter(|f| f.kind == FindingKind::LlmCall).count();
+        summary.framework_llm += report.findings.iter().filter(|f| f.kind == FindingKind::FrameworkLlm).count();
         summary.diagnostics += report.findings.iter().filter(|f| f.kind == FindingKind::Diagnostic).count();
         for attribute in &report.defaulted {
             *summary.default_attributes.entry(attribute.to_string()).or_default() += 1;
@@ -239,29 +288,25 @@ fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<P
     Ok(Parsed { file, tree, settings })
 }
 
-fn instrument_file(parsed: &Parsed, refs: &[EntrypointRef], mode: Mode, cwd: &Path) -> FileReport {
-    let shown = display(&parsed.file.path, cwd);
-    let result = python::instrument(&parsed.file, &parsed.tree, refs, &parsed.settings);
-    let mut report = FileReport::new(shown.clone(), FileStatus::Unchanged);
+/// Instruments one file with every fix; writes it in apply mode.
+pub fn instrument_file(file: &FilePlan, mode: Mode) -> FileReport {
+    let result = file.instrument(python::Selection::All);
+    let mut report = FileReport::new(file.shown.clone(), FileStatus::Unchanged);
     report.findings = result.findings;
     report.defaulted = result.defaulted;
     if let Some(err) = result.invalid_output {
-        let mut report = FileReport::error(
-            shown,
+        return FileReport::error(
+            file.shown.clone(),
             (err.line, err.column),
             format!("internal error: the planned rewrite does not parse ({}); file left untouched", err.message),
         );
-        report.findings = Vec::new();
-        return report;
     }
     let Some(new_text) = result.text else { return report };
-    let old_full = String::from_utf8_lossy(&parsed.file.original).into_owned();
-    let new_bytes = parsed.file.encode(&new_text);
-    let new_full = String::from_utf8_lossy(&new_bytes).into_owned();
-    report.diff = diff::unified(&shown, &old_full, &new_full);
+    let new_bytes = file.encode(&new_text);
+    report.diff = diff::unified(&file.shown, &file.original_text(), &String::from_utf8_lossy(&new_bytes));
     report.status = FileStatus::Changed;
     if mode == Mode::Apply {
-        if let Err(err) = write::replace_atomically(&parsed.file.path, &parsed.file.original, &new_bytes) {
+        if let Err(err) = file.write(&new_bytes) {
             report.status = FileStatus::Error;
             report.reason = Some(err.to_string());
             report.error_at = Some((1, 1));

@@ -98,6 +98,8 @@ pub struct Summary {
     pub entrypoints: usize,
     pub helpers: usize,
     pub llm_call_sites: usize,
+    /// AgentSessions and LiveKit LLM streams whose usage is counted.
+    pub framework_llm: usize,
     pub files_changed: usize,
     pub files_with_errors: usize,
     pub diagnostics: usize,
@@ -134,8 +136,8 @@ impl Report {
         let s = &self.summary;
         let verb = if applied { "changed" } else { "would change" };
         let mut line = format!(
-            "{} files scanned, {} entrypoints, {} helpers, {} LLM call sites, {} files {}",
-            s.files_scanned, s.entrypoints, s.helpers, s.llm_call_sites, s.files_changed, verb
+            "{} files scanned, {} entrypoints, {} helpers, {} LLM call sites, {} framework LLM turns, {} files {}",
+            s.files_scanned, s.entrypoints, s.helpers, s.llm_call_sites, s.framework_llm, s.files_changed, verb
         );
         if s.files_with_errors > 0 {
             line.push_str(&format!(", {} with errors", s.files_with_errors));

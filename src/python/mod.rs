@@ -42,6 +42,47 @@ pub fn module_facts(tree: &Tree, source: &str) -> ModuleFacts {
     ModuleFacts { registrations, agent_servers }
 }
 
+/// Which fix a change belongs to: a transform and the byte where it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FixId(pub String);
+
+impl FixId {
+    fn new(kind: &str, at: usize) -> FixId {
+        FixId(format!("{kind}@{at}"))
+    }
+}
+
+/// One reviewable change: what one transform does at one place. Every fix also
+/// needs the module setup (imports, tracer, meter, instruments), which is made
+/// for whatever set of fixes is applied.
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub id: FixId,
+    pub title: String,
+    /// 1-based line where it applies.
+    pub line: usize,
+    /// Fixes this one cannot go without (a greeting counter needs its session span).
+    pub requires: Vec<FixId>,
+    /// Its own edits, as planned when every fix is applied (for showing it).
+    pub edits: Vec<edit::Edit>,
+}
+
+/// Which fixes to apply.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    All,
+    Only(&'a std::collections::HashSet<FixId>),
+}
+
+impl Selection<'_> {
+    pub fn allows(&self, id: &FixId) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Only(ids) => ids.contains(id),
+        }
+    }
+}
+
 /// The result of instrumenting one file in memory.
 #[derive(Debug, Default)]
 pub struct Instrumented {
@@ -52,10 +93,44 @@ pub struct Instrumented {
     pub defaulted: Vec<&'static str>,
     /// The planned output does not parse: a bug of ours, never written.
     pub invalid_output: Option<parse::SyntaxError>,
+    /// Every fix that could be applied, in file order.
+    pub fixes: Vec<Fix>,
+    /// The module setup's edits for the applied fixes.
+    pub setup: Vec<edit::Edit>,
 }
 
-/// Plans and applies every transform for one file's entrypoints.
-pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef], settings: &Settings) -> Instrumented {
+/// Collects fixes as the transforms plan them; only selected ones reach the output.
+struct Planner<'s> {
+    selection: Selection<'s>,
+    fixes: Vec<Fix>,
+    edits: Vec<edit::Edit>,
+    needs: Needs,
+}
+
+impl Planner<'_> {
+    fn add(&mut self, fix: Fix, needs: &Needs) {
+        if self.selection.allows(&fix.id) && fix.requires.iter().all(|r| self.selection.allows(r)) {
+            self.edits.extend(fix.edits.iter().cloned());
+            self.needs.merge(needs);
+        }
+        self.fixes.push(fix);
+    }
+
+    fn applies(&self, id: &FixId) -> bool {
+        self.selection.allows(id)
+    }
+}
+
+/// Plans every transform for one file (entrypoints, helpers, greetings,
+/// framework usage, LLM call sites), applies the selected fixes and the module
+/// setup they need, and validates the result.
+pub fn instrument(
+    file: &SourceFile,
+    tree: &Tree,
+    entrypoints: &[EntrypointRef],
+    settings: &Settings,
+    selection: Selection,
+) -> Instrumented {
     let source = file.text.as_str();
     let root = tree.root_node();
     let semantics = Semantics::of(root, source);
@@ -80,8 +155,7 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
 
     let mut taken = semantics.identifiers.clone();
     let names = ModuleNames::of(root, source, &semantics, &mut taken);
-    let mut needs = Needs::default();
-    let mut edits = Vec::new();
+    let mut planner = Planner { selection, fixes: Vec::new(), edits: Vec::new(), needs: Needs::default() };
     let cx = session_span::Context {
         source,
         names: &names,
@@ -92,15 +166,14 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
     let mut decorated = Vec::new();
     let mut sessions: Vec<SessionSpan> = Vec::new();
     for (function, entrypoint) in &functions {
+        let symbol = syntax::symbol(*function, source);
         let mut finding = Finding::new(FindingKind::Entrypoint, at(function.start_byte()));
-        finding.symbol = Some(syntax::symbol(*function, source));
+        finding.symbol = Some(symbol.clone());
         finding.form = Some(entrypoint.form.clone());
+        let mut needs = Needs::default();
+        let session_id = FixId::new("session", function.start_byte());
         let session = match session_span::plan(*function, entrypoint.method, &cx, &mut needs) {
-            Ok(session) => {
-                edits.extend(session.edits.iter().cloned());
-                out.defaulted.extend(session.defaulted.iter().copied());
-                Some(session)
-            }
+            Ok(session) => Some(session),
             Err(NotApplicable::AlreadyInstrumented) => {
                 finding.message = Some("already instrumented".into());
                 None
@@ -113,27 +186,32 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
         out.findings.push(finding);
         // An entrypoint someone already instrumented is left alone, helpers included.
         let Some(session) = session else { continue };
-        let unit = session.unit.clone();
+        let fix = Fix {
+            id: session_id.clone(),
+            title: format!("session span for `{symbol}`"),
+            line: at(function.start_byte()).0,
+            requires: Vec::new(),
+            edits: session.edits.clone(),
+        };
+        planner.add(fix, &needs);
+        let applied = planner.applies(&session_id);
+        if applied {
+            out.defaulted.extend(session.defaulted.iter().copied());
+        }
         for call in bounded_span::helper_calls(*function, source, &semantics, &entrypoint_nodes) {
             if !decorated.contains(&call.helper) {
                 decorated.push(call.helper);
-                plan_helper(call, file, &names, &unit, &mut needs, &mut edits, &mut out.findings);
+                plan_helper(call, file, &names, &session.unit, &mut planner, &mut out.findings);
             }
-            plan_greeting(call, &session, file, &names, &mut needs, &mut edits, &mut out.findings);
+            plan_greeting(call, &session, &session_id, file, &names, &mut planner, &mut out.findings);
         }
-        sessions.push(session);
+        if applied {
+            sessions.push(session);
+        }
     }
     let shifted: Vec<(std::ops::Range<usize>, String)> =
         sessions.iter().map(|s| (s.moved.clone(), s.unit.clone())).collect();
-    let overrides = settings.llm_overrides(&file.path);
-    let llm_cx = llm_span::Context {
-        source,
-        names: &names,
-        file_unit: &file.indent_unit,
-        line_ending: file.line_ending,
-        overrides: &overrides,
-        shifted: &shifted,
-    };
+
     let creations = framework_usage::sessions(root, source, &semantics);
     if !creations.is_empty() {
         let deprecated_event = project::livekit_agents_version(&file.path).is_some_and(|v| v < (1, 5));
@@ -147,48 +225,83 @@ pub fn instrument(file: &SourceFile, tree: &Tree, entrypoints: &[EntrypointRef],
             shifted: &shifted,
         };
         for creation in &creations {
-            let at = at(creation.statement.start_byte());
-            let mut finding = Finding::new(FindingKind::FrameworkLlm, at);
-            finding.symbol = Some(syntax::text(creation.target, source).to_string());
-            finding.form =
-                Some(if deprecated_event { "metrics_collected" } else { "session_usage_updated" }.to_string());
+            let position = at(creation.statement.start_byte());
+            let target = syntax::text(creation.target, source).to_string();
+            let mut finding = Finding::new(FindingKind::FrameworkLlm, position);
+            finding.symbol = Some(target.clone());
+            finding.form = Some(if deprecated_event { "metrics_collected" } else { "session_usage_updated" }.to_string());
             finding.provider = creation.plugin.clone();
+            let mut needs = Needs::default();
             match framework_usage::plan(creation, root, &framework_cx, &mut needs) {
-                Ok(Some(edit)) => edits.push(edit),
+                Ok(Some(edit)) => {
+                    let fix = Fix {
+                        id: FixId::new("framework", creation.statement.start_byte()),
+                        title: format!("LLM usage of the AgentSession `{target}`"),
+                        line: position.0,
+                        requires: Vec::new(),
+                        edits: vec![edit],
+                    };
+                    planner.add(fix, &needs);
+                }
                 Ok(None) => finding.message = Some("already instrumented".into()),
-                Err(message) => out.findings.push(Finding::diagnostic(at, "VOF121", message)),
+                Err(message) => out.findings.push(Finding::diagnostic(position, "VOF121", message)),
             }
             out.findings.push(finding);
         }
     }
+
+    let overrides = settings.llm_overrides(&file.path);
+    let llm_cx = llm_span::Context {
+        source,
+        names: &names,
+        file_unit: &file.indent_unit,
+        line_ending: file.line_ending,
+        overrides: &overrides,
+        shifted: &shifted,
+    };
     let calls = detect::llm_calls::find(root, source, &semantics);
-    let (llm_edits, outcomes) = llm_span::plan(&calls, &llm_cx, &mut needs);
-    edits.extend(llm_edits);
+    let selected_site = |start: usize| selection.allows(&FixId::new("llm", start));
+    let (sites, outcomes) = llm_span::plan(&calls, &llm_cx, &selected_site);
+    for site in sites {
+        let position = at(site.start);
+        let fix = Fix {
+            id: FixId::new("llm", site.start),
+            title: format!("LLM span in `{}`", syntax::enclosing_symbol(node_at(root, site.start), source)),
+            line: position.0,
+            requires: Vec::new(),
+            edits: site.edits,
+        };
+        planner.add(fix, &site.needs);
+    }
     for (call, outcome) in calls.iter().zip(outcomes) {
-        let at = at(call.call.start_byte());
+        let position = at(call.call.start_byte());
         // A LiveKit LLM's own `chat(...)` is a framework-driven turn, not a provider SDK call.
         let kind = if call.client.shape == detect::clients::Shape::Livekit {
             FindingKind::FrameworkLlm
         } else {
             FindingKind::LlmCall
         };
-        let mut finding = Finding::new(kind, at);
+        let mut finding = Finding::new(kind, position);
         finding.symbol = Some(syntax::enclosing_symbol(call.call, source));
         finding.form = Some(call.method.clone());
         finding.provider = Some(call.client.provider.clone());
-        finding.model =
-            call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
+        finding.model = call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
         match outcome {
             llm_span::Outcome::Instrumented { span } => finding.message = Some(format!("span {span}")),
             llm_span::Outcome::AlreadyInstrumented => finding.message = Some("already instrumented".into()),
             llm_span::Outcome::Unsafe { code, message } => {
                 finding.message = Some("not instrumented".into());
-                out.findings.push(Finding::diagnostic(at, code, message));
+                out.findings.push(Finding::diagnostic(position, code, message));
             }
         }
         out.findings.push(finding);
     }
-    edits.extend(module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending));
+
+    let Planner { fixes, mut edits, needs, .. } = planner;
+    out.fixes = fixes;
+    out.fixes.sort_by_key(|f| f.line);
+    out.setup = module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending);
+    edits.extend(out.setup.iter().cloned());
     if edits.is_empty() {
         return out;
     }
@@ -225,27 +338,34 @@ fn plan_helper(
     file: &SourceFile,
     names: &ModuleNames,
     unit: &str,
-    needs: &mut Needs,
-    edits: &mut Vec<edit::Edit>,
+    planner: &mut Planner,
     findings: &mut Vec<Finding>,
 ) {
     let source = file.text.as_str();
-    let mut finding = Finding::new(FindingKind::Helper, file.line_col(call.helper.start_byte()));
-    finding.symbol = Some(syntax::symbol(call.helper, source));
-    match bounded_span::plan(call.helper, source, names, unit, file.line_ending, needs) {
+    let symbol = syntax::symbol(call.helper, source);
+    let position = file.line_col(call.helper.start_byte());
+    let mut finding = Finding::new(FindingKind::Helper, position);
+    finding.symbol = Some(symbol.clone());
+    let mut needs = Needs::default();
+    match bounded_span::plan(call.helper, source, names, unit, file.line_ending, &mut needs) {
         bounded_span::Outcome::Decorated(edit) => {
-            finding.message = Some(format!("span {}", bounded_span::span_name(call.helper, source)));
-            edits.push(edit);
+            let span = bounded_span::span_name(call.helper, source);
+            finding.message = Some(format!("span {span}"));
+            let fix = Fix {
+                id: FixId::new("helper", call.helper.start_byte()),
+                title: format!("span {span} on `{symbol}`"),
+                line: position.0,
+                requires: Vec::new(),
+                edits: vec![edit],
+            };
+            planner.add(fix, &needs);
         }
         bounded_span::Outcome::AlreadyDecorated => finding.message = Some("already instrumented".into()),
         bounded_span::Outcome::Generator => {
             findings.push(Finding::diagnostic(
-                file.line_col(call.helper.start_byte()),
+                position,
                 "VOF104",
-                format!(
-                    "`{}` is a generator: a span decorator would end before iteration; wrap its consumer instead",
-                    syntax::symbol(call.helper, source)
-                ),
+                format!("`{symbol}` is a generator: a span decorator would end before iteration; wrap its consumer instead"),
             ));
             finding.message = Some("generator: not decorated".into());
         }
@@ -256,20 +376,36 @@ fn plan_helper(
 fn plan_greeting(
     call: HelperCall,
     session: &SessionSpan,
+    session_id: &FixId,
     file: &SourceFile,
     names: &ModuleNames,
-    needs: &mut Needs,
-    edits: &mut Vec<edit::Edit>,
+    planner: &mut Planner,
     findings: &mut Vec<Finding>,
 ) {
     let source = file.text.as_str();
     if !greeting_counter::is_greeting(call.helper, source) || syntax::is_generator(call.helper) {
         return;
     }
-    match greeting_counter::plan(call, session, source, names, file.line_ending, needs) {
-        Ok(edit) => edits.push(edit),
-        Err(message) => findings.push(Finding::diagnostic(file.line_col(call.call.start_byte()), "VOF105", message)),
+    let position = file.line_col(call.call.start_byte());
+    let mut needs = Needs::default();
+    match greeting_counter::plan(call, session, source, names, file.line_ending, &mut needs) {
+        Ok(edit) => {
+            let fix = Fix {
+                id: FixId::new("greeting", call.call.start_byte()),
+                title: format!("voice.greetings.delivered after `{}`", syntax::symbol(call.helper, source)),
+                line: position.0,
+                requires: vec![session_id.clone()],
+                edits: vec![edit],
+            };
+            planner.add(fix, &needs);
+        }
+        Err(message) => findings.push(Finding::diagnostic(position, "VOF105", message)),
     }
+}
+
+/// The smallest named node starting at `offset`.
+fn node_at(root: Node, offset: usize) -> Node {
+    root.descendant_for_byte_range(offset, offset).unwrap_or(root)
 }
 
 /// The `function_definition` that starts at `start`.

@@ -297,7 +297,7 @@ def test_session_turns_are_counted_once_each(llm_mock, metric_store, monkeypatch
     # units, and no instrument about cost
     names = set()
     for event in probe.events:
-        for (name, s), _ in event["store"]._sums.items():
+        for name, s in event["store"]._sums:
             if s == scope:
                 names.add(name)
     assert set(TOKEN_METRICS) <= names

@@ -91,8 +91,18 @@ pub struct Context<'a> {
     pub shifted: &'a [(Range<usize>, String)],
 }
 
-/// Plans every call site of a file. Returns the edits and one outcome per call (in `calls` order).
-pub fn plan(calls: &[LlmCall], cx: &Context, needs: &mut Needs) -> (Vec<Edit>, Vec<Outcome>) {
+/// The planned rewrite of one wrapped statement: a fix of its own.
+pub struct SiteFix {
+    /// Where the wrapped statement starts: the fix's identity.
+    pub start: usize,
+    pub edits: Vec<Edit>,
+    pub needs: Needs,
+}
+
+/// Plans every call site of a file. Returns one fix per wrapped statement and one
+/// outcome per call (in `calls` order). `selected(start)` says which wrapped statements
+/// will be applied, so that nested ones are indented for what is really there.
+pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -> (Vec<SiteFix>, Vec<Outcome>) {
     let source = cx.source;
     let mut outcomes: Vec<Option<Outcome>> = vec![None; calls.len()];
     let mut sites: Vec<Site> = Vec::new();
@@ -112,10 +122,13 @@ pub fn plan(calls: &[LlmCall], cx: &Context, needs: &mut Needs) -> (Vec<Edit>, V
 
     let ranges: Vec<(Range<usize>, String)> = sites
         .iter()
+        .filter(|s| selected(s.statement.start_byte()))
         .map(|s| (line_start(source, s.statement.start_byte())..s.last.end_byte(), unit_of(s.statement, cx)))
         .collect();
-    let mut edits = Vec::new();
+    let mut fixes = Vec::new();
     for site in &sites {
+        let mut edits = Vec::new();
+        let mut needs = Needs::default();
         let statement = site.statement;
         let (first_index, _) = site.calls[0];
         let first = &calls[first_index];
@@ -193,12 +206,13 @@ pub fn plan(calls: &[LlmCall], cx: &Context, needs: &mut Needs) -> (Vec<Edit>, V
             needs.llm_watch |= call.returns == Returns::StreamManager;
             outcomes[*i] = Some(Outcome::Instrumented { span: span.clone() });
         }
+        fixes.push(SiteFix { start: statement.start_byte(), edits, needs });
     }
     let outcomes = outcomes
         .into_iter()
         .map(|o| o.unwrap_or(Outcome::Unsafe { code: "VOF114", message: "not planned".into() }))
         .collect();
-    (edits, outcomes)
+    (fixes, outcomes)
 }
 
 fn quoted(value: &str) -> String {

@@ -234,6 +234,22 @@ impl Needs {
         ]);
     }
 
+    /// Everything `other` needs too.
+    pub fn merge(&mut self, other: &Needs) {
+        self.tracer |= other.tracer;
+        self.trace |= other.trace;
+        self.asyncio |= other.asyncio;
+        self.job_metadata_value |= other.job_metadata_value;
+        self.instruments.extend(other.instruments.iter().copied());
+        self.otel_context |= other.otel_context;
+        self.llm_helpers |= other.llm_helpers;
+        self.llm_stream |= other.llm_stream;
+        self.llm_watch |= other.llm_watch;
+        self.usage_readers.extend(other.usage_readers.iter().copied());
+        self.framework_usage_updated |= other.framework_usage_updated;
+        self.framework_metrics_collected |= other.framework_metrics_collected;
+    }
+
     /// What the LLM helpers use.
     pub fn llm(&mut self, reader: UsageReader) {
         self.llm_helpers = true;
