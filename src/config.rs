@@ -108,6 +108,42 @@ impl Settings {
     }
 }
 
+/// What `--show-settings PATH` prints: the config file and every setting that applies.
+pub fn describe(path: &Path, settings: &Settings) -> String {
+    let mut out = format!("# settings for {}\n", path.display());
+    match &settings.source {
+        Some(source) => out.push_str(&format!("# from {}\n", source.display())),
+        None => out.push_str("# no configuration found: defaults\n"),
+    }
+    let show = |v: &Option<String>, default: &str| match v {
+        Some(v) => format!("{v:?}"),
+        None => format!("(default: {default})"),
+    };
+    out.push_str("[attributes]\n");
+    out.push_str(&format!(
+        "tenant_id = {}\n",
+        show(&settings.attributes.tenant_id, "job metadata \"tenant_id\", else \"unknown\"")
+    ));
+    out.push_str(&format!(
+        "user_id = {}\n",
+        show(&settings.attributes.user_id, "job metadata \"user_id\", else \"unknown\"")
+    ));
+    out.push_str(&format!(
+        "room_name = {}\n",
+        show(&settings.attributes.room_name, "ctx.job.room.name, else \"unknown\"")
+    ));
+    out.push_str(&format!("exclude = {:?}\n", settings.exclude));
+    out.push_str("[framework]\n");
+    out.push_str(&format!("use_case = {}\n", show(&settings.framework.use_case, "voice.response")));
+    out.push_str("[llm]\n");
+    let mut keys: Vec<_> = settings.llm.iter().collect();
+    keys.sort_by(|a, b| a.0.cmp(b.0));
+    for (key, value) in keys {
+        out.push_str(&format!("{key:?} = {{ span = {:?}, use_case = {:?} }}\n", value.span, value.use_case));
+    }
+    out
+}
+
 /// A config file that could not be used: path, position, reason.
 #[derive(Debug, Clone)]
 pub struct ConfigError {

@@ -46,6 +46,30 @@ fn quote_path(path: &str) -> String {
     out
 }
 
+/// ANSI colours for a terminal: headers bold, additions green, removals red, hunk headers cyan.
+pub fn colorize(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + 64);
+    for line in diff.split_inclusive('\n') {
+        let (style, body) = match line.as_bytes().first() {
+            _ if line.starts_with("+++") || line.starts_with("---") || line.starts_with("diff ") => ("\x1b[1m", line),
+            Some(b'+') => ("\x1b[32m", line),
+            Some(b'-') => ("\x1b[31m", line),
+            Some(b'@') => ("\x1b[36m", line),
+            _ => ("", line),
+        };
+        if style.is_empty() {
+            out.push_str(body);
+        } else {
+            let trimmed = body.trim_end_matches('\n');
+            out.push_str(style);
+            out.push_str(trimmed);
+            out.push_str("\x1b[0m");
+            out.push_str(&body[trimmed.len()..]);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,14 @@
 
 pub mod config;
 pub mod diff;
+mod gitdirty;
+pub use gitdirty::dirty_files;
 pub mod edit;
+mod progress;
 pub mod python;
 pub mod report;
+pub mod review;
+pub mod sarif;
 pub mod source;
 pub mod walk;
 pub mod write;
@@ -44,6 +49,16 @@ pub struct Options {
     pub mode: Mode,
     /// `--exclude` globs, on top of `.gitignore` and configuration.
     pub excludes: Vec<String>,
+    /// Write even into files with uncommitted changes in their git work tree.
+    pub allow_dirty: bool,
+    /// Show a progress bar on stderr (the CLI sets it for terminals).
+    pub progress: bool,
+}
+
+impl Options {
+    pub fn new(paths: Vec<PathBuf>, mode: Mode) -> Options {
+        Options { paths, mode, excludes: Vec::new(), allow_dirty: false, progress: false }
+    }
 }
 
 /// Bytes that a file registering an entrypoint or calling a provider SDK must contain
@@ -87,6 +102,11 @@ impl FilePlan {
         python::instrument(&self.parsed.file, &self.parsed.tree, &self.refs, &self.parsed.settings, selection)
     }
 
+    /// The decoded text (no BOM) that fixes' edits apply to.
+    pub fn text(&self) -> &str {
+        &self.parsed.file.text
+    }
+
     /// The file's text as read (BOM included), for diffs.
     pub fn original_text(&self) -> String {
         String::from_utf8_lossy(&self.parsed.file.original).into_owned()
@@ -100,6 +120,13 @@ impl FilePlan {
     /// Writes new bytes atomically, unless the file changed since it was read.
     pub fn write(&self, bytes: &[u8]) -> Result<(), write::WriteError> {
         write::replace_atomically(&self.parsed.file.path, &self.parsed.file.original, bytes)
+    }
+
+    /// The package the file belongs to: the directory of the config that applies, as shown.
+    pub fn package(&self) -> Option<String> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let dir = self.parsed.settings.source.as_ref()?.parent()?;
+        Some(display(dir, &cwd)).map(|d| if d.is_empty() { ".".to_string() } else { d })
     }
 
     /// The file's path on disk.
@@ -242,8 +269,47 @@ pub fn plan(options: &Options) -> Plan {
 /// with every fix, diff, write (in apply mode), report.
 pub fn run(options: &Options) -> Report {
     let Plan { files, problems, summary } = plan(options);
+    let progress = progress::Progress::new(options.progress && files.len() >= 200, files.len());
+    let planned: Vec<(FileReport, Option<Vec<u8>>)> = files
+        .par_iter()
+        .map(|file| {
+            let result = instrument_file(file);
+            progress.tick();
+            result
+        })
+        .collect();
+    progress.finish();
     let mut reports = problems;
-    reports.par_extend(files.par_iter().map(|file| instrument_file(file, options.mode)));
+    let mut refusal = None;
+    if options.mode == Mode::Apply && !options.allow_dirty {
+        let changing: Vec<&Path> =
+            files.iter().zip(&planned).filter(|(_, (_, bytes))| bytes.is_some()).map(|(f, _)| f.path()).collect();
+        let dirty = gitdirty::dirty_files(&changing);
+        if !dirty.is_empty() {
+            refusal = Some(dirty);
+        }
+    }
+    for (file, (mut report, bytes)) in files.iter().zip(planned) {
+        if options.mode == Mode::Apply {
+            if let Some(bytes) = bytes {
+                if let Some(dirty) = &refusal {
+                    report.status = FileStatus::Skipped;
+                    report.reason = Some(if dirty.iter().any(|d| d == file.path()) {
+                        "uncommitted changes in the git work tree; commit or stash them, or pass --allow-dirty".into()
+                    } else {
+                        "not written: other files to change have uncommitted changes (--allow-dirty)".into()
+                    });
+                    report.io_error = true;
+                } else if let Err(err) = file.write(&bytes) {
+                    report.status = FileStatus::Error;
+                    report.reason = Some(err.to_string());
+                    report.error_at = Some((1, 1));
+                    report.io_error = matches!(err, write::WriteError::Io(_));
+                }
+            }
+        }
+        reports.push(report);
+    }
     finish(reports, summary)
 }
 
@@ -288,32 +354,28 @@ fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<P
     Ok(Parsed { file, tree, settings })
 }
 
-/// Instruments one file with every fix; writes it in apply mode.
-pub fn instrument_file(file: &FilePlan, mode: Mode) -> FileReport {
+/// Instruments one file with every fix, in memory: its report (with the diff)
+/// and the bytes to write when it changes.
+pub fn instrument_file(file: &FilePlan) -> (FileReport, Option<Vec<u8>>) {
     let result = file.instrument(python::Selection::All);
     let mut report = FileReport::new(file.shown.clone(), FileStatus::Unchanged);
     report.findings = result.findings;
     report.defaulted = result.defaulted;
+    report.package = file.package();
     if let Some(err) = result.invalid_output {
-        return FileReport::error(
+        let report = FileReport::error(
             file.shown.clone(),
             (err.line, err.column),
             format!("internal error: the planned rewrite does not parse ({}); file left untouched", err.message),
         );
+        return (report, None);
     }
-    let Some(new_text) = result.text else { return report };
+    let Some(new_text) = result.text else { return (report, None) };
     let new_bytes = file.encode(&new_text);
     report.diff = diff::unified(&file.shown, &file.original_text(), &String::from_utf8_lossy(&new_bytes));
     report.status = FileStatus::Changed;
-    if mode == Mode::Apply {
-        if let Err(err) = file.write(&new_bytes) {
-            report.status = FileStatus::Error;
-            report.reason = Some(err.to_string());
-            report.error_at = Some((1, 1));
-            report.io_error = matches!(err, write::WriteError::Io(_));
-        }
-    }
-    report
+    report.sarif = sarif::fixes_of(file, &result.fixes, &result.setup);
+    (report, Some(new_bytes))
 }
 
 /// The path as shown to the user: relative to the working directory when under it.

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
+use voice_otel_fix::python::Selection;
 use voice_otel_fix::report::{FileStatus, Report};
-use voice_otel_fix::{run, Mode, Options};
+use voice_otel_fix::{finish, plan, run, Mode, Options, Plan};
 
 /// Instrument LiveKit Agents voice bots with OpenTelemetry, in the house style.
 #[derive(Parser, Debug)]
@@ -15,12 +16,15 @@ struct Cli {
     /// Files or directories (default: the current directory).
     paths: Vec<PathBuf>,
     /// Print unified diffs; write nothing.
-    #[arg(long, conflicts_with = "check")]
+    #[arg(long, conflicts_with_all = ["check", "interactive"])]
     dry_run: bool,
     /// Like --dry-run, and exit 1 if anything would change or a file has an error.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "interactive")]
     check: bool,
-    /// Output format.
+    /// Review hunk by hunk, as `git add -p` (y n a d s q j k ?).
+    #[arg(short, long)]
+    interactive: bool,
+    /// Output format (`sarif` goes with --check or --dry-run).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// When to colour diffs.
@@ -29,12 +33,22 @@ struct Cli {
     /// Skip paths matching this glob (repeatable), on top of .gitignore.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Write the combined patch to FILE instead of changing sources (implies --dry-run).
+    #[arg(long, value_name = "FILE", conflicts_with = "interactive")]
+    diff_output: Option<PathBuf>,
+    /// Write even into files with uncommitted changes in their git work tree.
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Print the configuration that applies to PATH, and exit.
+    #[arg(long, value_name = "PATH", exclusive = true)]
+    show_settings: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -46,39 +60,62 @@ enum Color {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(path) = &cli.show_settings {
+        return show_settings(path);
+    }
     let mode = if cli.check {
         Mode::Check
-    } else if cli.dry_run {
+    } else if cli.dry_run || cli.diff_output.is_some() || cli.interactive {
         Mode::DryRun
     } else {
         Mode::Apply
     };
     let paths = if cli.paths.is_empty() { vec![PathBuf::from(".")] } else { cli.paths.clone() };
-    let report = run(&Options { paths, mode, excludes: cli.exclude.clone() });
-
+    let options = Options {
+        paths,
+        mode,
+        excludes: cli.exclude.clone(),
+        allow_dirty: cli.allow_dirty,
+        progress: matches!(cli.format, Format::Text),
+    };
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    if cli.interactive {
+        return interactive(&options, &cli, color);
+    }
+    let report = run(&options);
+
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.format {
         Format::Json => {
             let _ = writeln!(out, "{}", report.to_json());
         }
-        Format::Text => {
-            if mode != Mode::Apply {
-                for file in &report.files {
-                    if let Some(diff) = &file.diff {
-                        let _ = write!(out, "{}", if color { colorize(diff) } else { diff.clone() });
+        Format::Sarif => {
+            let _ = writeln!(out, "{}", voice_otel_fix::sarif::to_sarif(&report));
+        }
+        Format::Text if mode != Mode::Apply => {
+            let patch: String = report.files.iter().filter_map(|f| f.diff.clone()).collect();
+            match &cli.diff_output {
+                Some(file) => {
+                    if let Err(err) = std::fs::write(file, &patch) {
+                        eprintln!("{}: error: cannot write the patch: {err}", file.display());
+                        return ExitCode::from(2);
                     }
+                }
+                None => {
+                    let _ = write!(out, "{}", if color { voice_otel_fix::diff::colorize(&patch) } else { patch });
                 }
             }
         }
+        Format::Text => {}
     }
     print_problems(&report);
     if matches!(cli.format, Format::Text) {
+        print_packages(&report, mode == Mode::Apply);
         eprintln!("{}", report.summary_line(mode == Mode::Apply));
     }
 
@@ -91,10 +128,81 @@ fn main() -> ExitCode {
     }
 }
 
+fn interactive(options: &Options, cli: &Cli, color: bool) -> ExitCode {
+    let Plan { files, problems, summary } = plan(options);
+    if !cli.allow_dirty {
+        let changing: Vec<&std::path::Path> = files.iter().map(|f| f.path()).collect();
+        let dirty = voice_otel_fix::dirty_files(&changing);
+        // Only files that would change matter; a file we would not touch may be dirty.
+        let dirty: Vec<_> = dirty
+            .into_iter()
+            .filter(|d| files.iter().any(|f| f.path() == d.as_path() && f.instrument(Selection::All).text.is_some()))
+            .collect();
+        if !dirty.is_empty() {
+            for path in &dirty {
+                eprintln!(
+                    "{}: error: uncommitted changes in the git work tree; commit or stash them, or pass --allow-dirty",
+                    path.display()
+                );
+            }
+            return ExitCode::from(2);
+        }
+    }
+    match voice_otel_fix::review::review(&files, color) {
+        Ok(mut reports) => {
+            reports.extend(problems);
+            let report = finish(reports, summary);
+            print_problems(&report);
+            eprintln!("{}", report.summary_line(true));
+            if report.has_io_error() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(err) => {
+            eprintln!("voice-otel-fix: error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn show_settings(path: &std::path::Path) -> ExitCode {
+    let resolver = voice_otel_fix::config::Resolver::default();
+    match resolver.for_file(path) {
+        Ok(settings) => {
+            println!("{}", voice_otel_fix::config::describe(path, &settings));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// With several packages (directories with their own config), a line each.
+fn print_packages(report: &Report, applied: bool) {
+    let mut packages: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
+    for file in &report.files {
+        let entry = packages.entry(file.package.clone().unwrap_or_else(|| ".".into())).or_default();
+        entry.0 += 1;
+        if file.status == FileStatus::Changed {
+            entry.1 += 1;
+        }
+    }
+    if packages.len() > 1 {
+        let verb = if applied { "changed" } else { "would change" };
+        for (package, (files, changed)) in packages {
+            eprintln!("  {package}: {files} files looked at, {changed} {verb}");
+        }
+    }
+}
+
 /// Per-file errors and diagnostics, as `path:line:col: kind: message` on stderr.
 fn print_problems(report: &Report) {
     for file in &report.files {
-        if file.status == FileStatus::Error {
+        if file.status == FileStatus::Error || (file.status == FileStatus::Skipped && file.io_error) {
             let (line, column) = file.error_at.unwrap_or((1, 1));
             let reason = file.reason.as_deref().unwrap_or("error");
             if reason.starts_with(&file.path) {
@@ -109,27 +217,4 @@ fn print_problems(report: &Report) {
             }
         }
     }
-}
-
-fn colorize(diff: &str) -> String {
-    let mut out = String::with_capacity(diff.len() + 64);
-    for line in diff.split_inclusive('\n') {
-        let (style, body) = match line.as_bytes().first() {
-            _ if line.starts_with("+++") || line.starts_with("---") || line.starts_with("diff ") => ("\x1b[1m", line),
-            Some(b'+') => ("\x1b[32m", line),
-            Some(b'-') => ("\x1b[31m", line),
-            Some(b'@') => ("\x1b[36m", line),
-            _ => ("", line),
-        };
-        if style.is_empty() {
-            out.push_str(body);
-        } else {
-            let trimmed = body.trim_end_matches('\n');
-            out.push_str(style);
-            out.push_str(trimmed);
-            out.push_str("\x1b[0m");
-            out.push_str(&body[trimmed.len()..]);
-        }
-    }
-    out
 }

@@ -71,6 +71,12 @@ pub struct FileReport {
     /// Session attributes that use the tool's defaults, one entry per entrypoint.
     #[serde(skip)]
     pub defaulted: Vec<&'static str>,
+    /// The package (directory of the applying config), for the per-package summary.
+    #[serde(skip)]
+    pub package: Option<String>,
+    /// The planned fixes, for SARIF.
+    #[serde(skip)]
+    pub sarif: Vec<crate::sarif::SarifFix>,
 }
 
 impl FileReport {
@@ -84,6 +90,8 @@ impl FileReport {
             io_error: false,
             error_at: None,
             defaulted: Vec::new(),
+            sarif: Vec::new(),
+            package: None,
         }
     }
 

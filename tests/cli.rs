@@ -70,6 +70,12 @@ fn dry_run_diff_applies_with_git_and_patch_including_paths_with_spaces() {
     git(dir, &["apply", "changes.patch"]);
     let patched_text = std::fs::read_to_string(dir.join("my agents/bot/agent.py")).unwrap();
     std::fs::write(dir.join("my agents/bot/agent.py"), AGENT).unwrap();
+    let refused = tool(dir, &["."]);
+    assert_eq!(refused.status.code(), Some(2), "untracked files are uncommitted work: {}", stderr(&refused));
+    assert!(stderr(&refused).contains("--allow-dirty"), "{}", stderr(&refused));
+    assert_eq!(std::fs::read_to_string(dir.join("my agents/bot/agent.py")).unwrap(), AGENT, "nothing written");
+    git(dir, &["add", "my agents", "plain.py"]);
+    git(dir, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "agents"]);
     let applied = tool(dir, &["."]);
     assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
     assert_eq!(std::fs::read_to_string(dir.join("my agents/bot/agent.py")).unwrap(), patched_text);

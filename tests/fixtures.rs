@@ -33,7 +33,7 @@ fn cases() -> Vec<PathBuf> {
 }
 
 fn instrument(dir: &Path, mode: Mode) -> voice_otel_fix::report::Report {
-    run(&Options { paths: vec![dir.to_path_buf()], mode, excludes: Vec::new() })
+    run(&Options::new(vec![dir.to_path_buf()], mode))
 }
 
 #[test]

@@ -229,7 +229,8 @@ pub fn instrument(
             let target = syntax::text(creation.target, source).to_string();
             let mut finding = Finding::new(FindingKind::FrameworkLlm, position);
             finding.symbol = Some(target.clone());
-            finding.form = Some(if deprecated_event { "metrics_collected" } else { "session_usage_updated" }.to_string());
+            finding.form =
+                Some(if deprecated_event { "metrics_collected" } else { "session_usage_updated" }.to_string());
             finding.provider = creation.plugin.clone();
             let mut needs = Needs::default();
             match framework_usage::plan(creation, root, &framework_cx, &mut needs) {
@@ -285,7 +286,8 @@ pub fn instrument(
         finding.symbol = Some(syntax::enclosing_symbol(call.call, source));
         finding.form = Some(call.method.clone());
         finding.provider = Some(call.client.provider.clone());
-        finding.model = call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
+        finding.model =
+            call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
         match outcome {
             llm_span::Outcome::Instrumented { span } => finding.message = Some(format!("span {span}")),
             llm_span::Outcome::AlreadyInstrumented => finding.message = Some("already instrumented".into()),
@@ -306,7 +308,8 @@ pub fn instrument(
         return out;
     }
     if style::prefers_single_quotes(root, source) {
-        for edit in &mut edits {
+        let fix_edits = out.fixes.iter_mut().flat_map(|f| f.edits.iter_mut());
+        for edit in edits.iter_mut().chain(out.setup.iter_mut()).chain(fix_edits) {
             edit.text = style::to_single_quotes(&edit.text);
         }
     }
@@ -365,7 +368,9 @@ fn plan_helper(
             findings.push(Finding::diagnostic(
                 position,
                 "VOF104",
-                format!("`{symbol}` is a generator: a span decorator would end before iteration; wrap its consumer instead"),
+                format!(
+                    "`{symbol}` is a generator: a span decorator would end before iteration; wrap its consumer instead"
+                ),
             ));
             finding.message = Some("generator: not decorated".into());
         }

@@ -1,0 +1,33 @@
+//! A progress line on stderr for large trees, only when stderr is a terminal.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Progress {
+    shown: bool,
+    total: usize,
+    done: AtomicUsize,
+}
+
+impl Progress {
+    pub fn new(wanted: bool, total: usize) -> Progress {
+        use std::io::IsTerminal;
+        Progress { shown: wanted && std::io::stderr().is_terminal(), total, done: AtomicUsize::new(0) }
+    }
+
+    pub fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.shown && (done % 50 == 0 || done == self.total) {
+            let width = 30;
+            let filled = width * done / self.total.max(1);
+            let bar = format!("{}{}", "#".repeat(filled), ".".repeat(width - filled));
+            let _ = write!(std::io::stderr(), "\r[{bar}] {done}/{} files", self.total);
+        }
+    }
+
+    pub fn finish(&self) {
+        if self.shown {
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
+        }
+    }
+}
