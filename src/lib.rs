@@ -230,27 +230,31 @@ pub fn plan(options: &Options) -> Plan {
     // Entrypoints, linked across modules; only files we were given are touched.
     let mut entrypoints = link::link(&facts);
     let targets: Vec<PathBuf> = entrypoints.keys().filter(|p| others.contains_key(*p)).cloned().collect();
-    let loaded: Vec<Result<(PathBuf, Parsed), FileReport>> = targets
+    let loaded: Vec<(PathBuf, Result<Parsed, Box<FileReport>>)> = targets
         .into_par_iter()
         .map(|canonical| {
             let path = &others[&canonical];
             let shown = display(path, &cwd);
-            let bytes = std::fs::read(path).map_err(|err| {
-                let mut report = FileReport::error(shown.clone(), (1, 1), format!("cannot read: {err}"));
-                report.io_error = true;
-                report
-            })?;
-            let settings = resolver.for_file(path).unwrap_or_default();
-            let file = read_parsed(path, bytes, settings).map_err(|u| u.report(shown))?;
-            Ok((canonical, file))
+            let file = match std::fs::read(path) {
+                Ok(bytes) => {
+                    let settings = resolver.for_file(path).unwrap_or_default();
+                    read_parsed(path, bytes, settings).map_err(|u| Box::new(u.report(shown)))
+                }
+                Err(err) => {
+                    let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
+                    report.io_error = true;
+                    Err(Box::new(report))
+                }
+            };
+            (canonical, file)
         })
         .collect();
-    for result in loaded {
+    for (canonical, result) in loaded {
         match result {
-            Ok((canonical, file)) => {
+            Ok(file) => {
                 parsed.insert(canonical, file);
             }
-            Err(report) => problems.push(report),
+            Err(report) => problems.push(*report),
         }
     }
     let mut files: Vec<FilePlan> = parsed

@@ -17,7 +17,7 @@ impl Progress {
 
     pub fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.shown && (done % 50 == 0 || done == self.total) {
+        if self.shown && (done.is_multiple_of(50) || done == self.total) {
             let width = 30;
             let filled = width * done / self.total.max(1);
             let bar = format!("{}{}", "#".repeat(filled), ".".repeat(width - filled));
