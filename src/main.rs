@@ -184,8 +184,8 @@ fn show_settings(path: &std::path::Path) -> ExitCode {
 /// With several packages (directories with their own config), a line each.
 fn print_packages(report: &Report, applied: bool) {
     let mut packages: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
-    for file in &report.files {
-        let entry = packages.entry(file.package.clone().unwrap_or_else(|| ".".into())).or_default();
+    for file in report.files.iter().filter(|f| f.package.is_some()) {
+        let entry = packages.entry(file.package.clone().unwrap_or_default()).or_default();
         entry.0 += 1;
         if file.status == FileStatus::Changed {
             entry.1 += 1;

@@ -224,13 +224,18 @@ q - quit; apply what was accepted so far\n\
 
 fn accept(i: usize, hunks: &[Hunk], decisions: &mut [Decision], out: &mut impl Write) -> io::Result<()> {
     decisions[i] = Decision::Accepted;
+    let mut needed = Vec::new();
     let mut stack = hunks[i].requires.clone();
     while let Some(required) = stack.pop() {
-        if decisions[required] != Decision::Accepted {
-            decisions[required] = Decision::Accepted;
-            write_lines(out, &format!("also applies: {} (hunk {})\n", hunks[required].title, required + 1))?;
+        if decisions[required] != Decision::Accepted && !needed.contains(&required) {
+            needed.push(required);
             stack.extend(hunks[required].requires.iter().copied());
         }
+    }
+    needed.sort();
+    for required in needed {
+        decisions[required] = Decision::Accepted;
+        write_lines(out, &format!("also applies: {} (hunk {})\n", hunks[required].title, required + 1))?;
     }
     Ok(())
 }

@@ -158,3 +158,48 @@ fn bad_input_is_reported_with_position_and_left_byte_for_byte() {
     let out = tool(dir.path(), &["--check", "."]);
     assert_eq!(out.status.code(), Some(1), "a file that does not parse fails --check");
 }
+
+#[test]
+fn monorepo_combined_patch_applies_at_the_root_with_each_package_config() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    common::copy_tree(&common::repo().join("fixtures/monorepo/three_packages/before"), dir);
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "monorepo"]);
+
+    let out = tool(dir, &["--dry-run", "--diff-output", "combined.patch", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "the patch goes to the file");
+    let err = stderr(&out);
+    for package in ["packages/support_bot: 2 files", "packages/sales_bot: 1 files", ".: 1 files"] {
+        assert!(err.contains(package), "per-package summary lacks {package}: {err}");
+    }
+    let patch = std::fs::read_to_string(dir.join("combined.patch")).unwrap();
+    assert!(patch.contains("+++ b/packages/support_bot/support_bot/triage.py"), "{patch}");
+    assert!(patch.contains("\"llm.ticket_triage\""), "the package's span override is used");
+    assert!(patch.contains("tenant_id = 'sales'"), "package 2's own tenant expression");
+    assert!(patch.contains("use_case=\"voice.conversation\""), "the root config reaches package 1 through extend");
+    assert!(!patch.contains("legacy"), "excluded by package 2's config");
+    git(dir, &["apply", "--check", "combined.patch"]);
+
+    let out = tool(dir, &["--show-settings", "packages/sales_bot/sales_bot/agent.py"]);
+    assert!(stdout(&out).contains("tenant_id = \"'sales'\""), "{}", stdout(&out));
+
+    std::fs::remove_file(dir.join("combined.patch")).unwrap();
+    let out = tool(dir, &["."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    git(dir, &["add", "."]);
+    let out = tool(dir, &["--check", "."]);
+    assert_eq!(out.status.code(), Some(0), "applied once, nothing left: {}", stdout(&out));
+}
+
+#[test]
+fn unknown_config_keys_are_errors_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agent.py"), AGENT).unwrap();
+    std::fs::write(dir.path().join("voice-otel-fix.toml"), "[attributes]\ntenant = \"x\"\n").unwrap();
+    let out = tool(dir.path(), &["--check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("voice-otel-fix.toml:2:1: error: unknown field `tenant`"), "{}", stderr(&out));
+}
