@@ -31,7 +31,7 @@ fn subsets(n: usize, seed: u64) -> Vec<Vec<bool>> {
     let mut rng = Rng(seed | 1);
     let mut out = vec![vec![false; n], vec![true; n]];
     for _ in 0..30 {
-        out.push((0..n).map(|_| rng.next() % 2 == 0).collect());
+        out.push((0..n).map(|_| rng.next().is_multiple_of(2)).collect());
     }
     out
 }
