@@ -44,8 +44,14 @@ pub struct Framework {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawSettings {
+    /// Rule codes (or prefixes) to check; all when absent.
+    select: Option<Vec<String>>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    per_file_ignores: HashMap<String, Vec<String>>,
     #[serde(default)]
     framework: Framework,
     #[serde(default)]
@@ -79,9 +85,37 @@ pub struct Settings {
     /// LLM call site overrides keyed `path/relative/to/config.py::function` (`Class.method` for methods).
     pub llm: HashMap<String, LlmOverride>,
     pub framework: Framework,
+    /// Rule codes or prefixes to check (`None`: all).
+    pub select: Option<Vec<String>>,
+    /// Rule codes or prefixes not to check.
+    pub ignore: Vec<String>,
+    /// Globs (relative to the config's directory) and the codes they ignore.
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
 }
 
 impl Settings {
+    /// Whether rule `code` is checked (and its fix applied) in `file`.
+    pub fn rule_enabled(&self, code: &str, file: &Path) -> bool {
+        let matches = |patterns: &[String]| patterns.iter().any(|p| code.starts_with(p.as_str()) || p == "ALL");
+        if let Some(select) = &self.select {
+            if !matches(select) {
+                return false;
+            }
+        }
+        if matches(&self.ignore) {
+            return false;
+        }
+        if self.per_file_ignores.is_empty() {
+            return true;
+        }
+        let base = self.source.as_ref().and_then(|s| s.parent()).map(|p| std::fs::canonicalize(p).unwrap_or_default());
+        let file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let relative = base.as_ref().and_then(|b| file.strip_prefix(b).ok()).unwrap_or(&file);
+        !self.per_file_ignores.iter().any(|(glob, codes)| {
+            globset::Glob::new(glob).map(|g| g.compile_matcher().is_match(relative)).unwrap_or(false) && matches(codes)
+        })
+    }
+
     /// The LLM overrides for one file, keyed by function (`func`, `Class.method`).
     pub fn llm_overrides(&self, file: &Path) -> HashMap<String, LlmOverride> {
         let Some(source) = &self.source else { return HashMap::new() };
@@ -133,6 +167,9 @@ pub fn describe(path: &Path, settings: &Settings) -> String {
         show(&settings.attributes.room_name, "ctx.job.room.name, else \"unknown\"")
     ));
     out.push_str(&format!("exclude = {:?}\n", settings.exclude));
+    out.push_str(&format!("select = {:?}\n", settings.select.as_deref().unwrap_or(&["ALL".to_string()])));
+    out.push_str(&format!("ignore = {:?}\n", settings.ignore));
+    out.push_str(&format!("per-file-ignores = {:?}\n", settings.per_file_ignores));
     out.push_str("[framework]\n");
     out.push_str(&format!("use_case = {}\n", show(&settings.framework.use_case, "voice.response")));
     out.push_str("[llm]\n");
@@ -253,6 +290,11 @@ pub fn load(path: &Path, depth: usize) -> Result<Settings, ConfigError> {
         room_name: attrs.room_name.or(settings.attributes.room_name),
     };
     settings.llm.extend(raw.llm);
+    if raw.select.is_some() {
+        settings.select = raw.select;
+    }
+    settings.ignore.extend(raw.ignore);
+    settings.per_file_ignores.extend(raw.per_file_ignores);
     if raw.framework.use_case.is_some() {
         settings.framework = raw.framework;
     }

@@ -15,6 +15,7 @@ pub mod python;
 pub mod report;
 pub mod review;
 pub mod sarif;
+pub mod smoke;
 pub mod source;
 pub mod walk;
 pub mod write;
@@ -53,11 +54,23 @@ pub struct Options {
     pub allow_dirty: bool,
     /// Show a progress bar on stderr (the CLI sets it for terminals).
     pub progress: bool,
+    /// `--select`: rule codes or prefixes to check, instead of the configuration's.
+    pub select: Option<Vec<String>>,
+    /// `--ignore`: rule codes or prefixes not to check, on top of the configuration's.
+    pub ignore: Vec<String>,
 }
 
 impl Options {
     pub fn new(paths: Vec<PathBuf>, mode: Mode) -> Options {
-        Options { paths, mode, excludes: Vec::new(), allow_dirty: false, progress: false }
+        Options {
+            paths,
+            mode,
+            excludes: Vec::new(),
+            allow_dirty: false,
+            progress: false,
+            select: None,
+            ignore: Vec::new(),
+        }
     }
 }
 
@@ -78,6 +91,7 @@ const PREFILTER_TOKENS: &[&str] = &[
     "bedrock",
     "groq",
     "together",
+    "opentelemetry",
 ];
 
 /// A file read, decoded and parsed.
@@ -173,7 +187,7 @@ pub fn plan(options: &Options) -> Plan {
             let shown = display(path, &cwd);
             let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
             let settings = match resolver.for_file(path) {
-                Ok(settings) => settings,
+                Ok(settings) => with_rule_options(settings, options),
                 Err(err) => {
                     let mut report = FileReport::error(shown, (err.line, err.column), err.to_string());
                     report.io_error = true;
@@ -237,7 +251,7 @@ pub fn plan(options: &Options) -> Plan {
             let shown = display(path, &cwd);
             let file = match std::fs::read(path) {
                 Ok(bytes) => {
-                    let settings = resolver.for_file(path).unwrap_or_default();
+                    let settings = with_rule_options(resolver.for_file(path).unwrap_or_default(), options);
                     read_parsed(path, bytes, settings).map_err(|u| Box::new(u.report(shown)))
                 }
                 Err(err) => {
@@ -309,6 +323,10 @@ pub fn run(options: &Options) -> Report {
                     report.reason = Some(err.to_string());
                     report.error_at = Some((1, 1));
                     report.io_error = matches!(err, write::WriteError::Io(_));
+                } else {
+                    // Applied: what was missing is there now.
+                    let fixed = |code: &str| python::rules::FIX_RULES.iter().any(|r| r.code == code);
+                    report.findings.retain(|f| !f.code.as_deref().is_some_and(fixed));
                 }
             }
         }
@@ -380,6 +398,19 @@ pub fn instrument_file(file: &FilePlan) -> (FileReport, Option<Vec<u8>>) {
     report.status = FileStatus::Changed;
     report.sarif = sarif::fixes_of(file, &result.fixes, &result.setup);
     (report, Some(new_bytes))
+}
+
+/// The command line's `--select` / `--ignore` over a file's configuration.
+fn with_rule_options(settings: Arc<Settings>, options: &Options) -> Arc<Settings> {
+    if options.select.is_none() && options.ignore.is_empty() {
+        return settings;
+    }
+    let mut settings = (*settings).clone();
+    if let Some(select) = &options.select {
+        settings.select = Some(select.clone());
+    }
+    settings.ignore.extend(options.ignore.iter().cloned());
+    Arc::new(settings)
 }
 
 /// The path as shown to the user: relative to the working directory when under it.

@@ -11,7 +11,7 @@ use voice_otel_fix::{finish, plan, run, Mode, Options, Plan};
 
 /// Instrument LiveKit Agents voice bots with OpenTelemetry, in the house style.
 #[derive(Parser, Debug)]
-#[command(name = "voice-otel-fix", version, about)]
+#[command(name = "voice-otel-fix", version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
     /// Files or directories (default: the current directory).
     paths: Vec<PathBuf>,
@@ -42,6 +42,34 @@ struct Cli {
     /// Print the configuration that applies to PATH, and exit.
     #[arg(long, value_name = "PATH", exclusive = true)]
     show_settings: Option<PathBuf>,
+    /// Check only these rule codes or prefixes (comma-separated), instead of the configuration's.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    select: Option<Vec<String>>,
+    /// Do not check these rule codes or prefixes (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    ignore: Vec<String>,
+    /// Explain a rule (`--explain VOF012`), and exit.
+    #[arg(long, value_name = "CODE", exclusive = true)]
+    explain: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// List every rule: code, name, whether it has a fix, summary.
+    Rules,
+    /// Write (or print, with --dry-run) a pytest smoke test for an agent package.
+    Smoke {
+        /// The agent package or file (default: the current directory).
+        path: Option<PathBuf>,
+        /// Print the test instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write it (default: tests/test_voice_otel_smoke.py beside the package).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,6 +91,30 @@ fn main() -> ExitCode {
     if let Some(path) = &cli.show_settings {
         return show_settings(path);
     }
+    if let Some(code) = &cli.explain {
+        return match voice_otel_fix::python::rules::rule(code) {
+            Some(rule) => {
+                println!("# {} ({})\n\n{}\n\n{}", rule.name, rule.code, rule.summary, rule.doc);
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("voice-otel-fix: error: no rule {code}; `voice-otel-fix rules` lists them");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match &cli.command {
+        Some(Command::Rules) => {
+            for rule in voice_otel_fix::python::rules::all_rules() {
+                println!("{}  {:<30} {:<5} {}", rule.code, rule.name, if rule.fix { "fix" } else { "" }, rule.summary);
+            }
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Smoke { path, dry_run, output }) => {
+            return smoke(path.as_deref(), *dry_run, output.as_deref());
+        }
+        None => {}
+    }
     let mode = if cli.check {
         Mode::Check
     } else if cli.dry_run || cli.diff_output.is_some() || cli.interactive {
@@ -77,6 +129,8 @@ fn main() -> ExitCode {
         excludes: cli.exclude.clone(),
         allow_dirty: cli.allow_dirty,
         progress: matches!(cli.format, Format::Text),
+        select: cli.select.clone(),
+        ignore: cli.ignore.clone(),
     };
     let color = match cli.color {
         Color::Always => true,
@@ -158,6 +212,36 @@ fn interactive(options: &Options, cli: &Cli, color: bool) -> ExitCode {
                 ExitCode::from(2)
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Err(err) => {
+            eprintln!("voice-otel-fix: error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn smoke(path: Option<&std::path::Path>, dry_run: bool, output: Option<&std::path::Path>) -> ExitCode {
+    let root = path.unwrap_or(std::path::Path::new("."));
+    match voice_otel_fix::smoke::generate(root) {
+        Ok((default_output, test)) => {
+            if dry_run {
+                print!("{test}");
+                return ExitCode::SUCCESS;
+            }
+            let output = output.map(std::path::Path::to_path_buf).unwrap_or(default_output);
+            if let Some(dir) = output.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            match std::fs::write(&output, test) {
+                Ok(()) => {
+                    eprintln!("wrote {}", output.display());
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{}: error: {err}", output.display());
+                    ExitCode::from(2)
+                }
             }
         }
         Err(err) => {

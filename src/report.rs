@@ -132,7 +132,10 @@ impl Report {
 
     /// Whether anything would change, or a file could not be handled.
     pub fn has_work(&self) -> bool {
-        self.files.iter().any(|f| matches!(f.status, FileStatus::Changed | FileStatus::Error))
+        self.files.iter().any(|f| {
+            matches!(f.status, FileStatus::Changed | FileStatus::Error)
+                || f.findings.iter().any(|x| x.kind == FindingKind::Diagnostic && x.code.is_some())
+        })
     }
 
     pub fn has_io_error(&self) -> bool {
@@ -147,6 +150,9 @@ impl Report {
             "{} files scanned, {} entrypoints, {} helpers, {} LLM call sites, {} framework LLM turns, {} files {}",
             s.files_scanned, s.entrypoints, s.helpers, s.llm_call_sites, s.framework_llm, s.files_changed, verb
         );
+        if s.diagnostics > 0 {
+            line.push_str(&format!(", {} diagnostics", s.diagnostics));
+        }
         if s.files_with_errors > 0 {
             line.push_str(&format!(", {} with errors", s.files_with_errors));
         }

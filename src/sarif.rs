@@ -125,7 +125,10 @@ pub fn to_sarif(report: &Report) -> String {
                 }],
             }));
         }
-        for finding in file.findings.iter().filter(|f| f.kind == FindingKind::Diagnostic) {
+        // Missing instrumentation is reported above, with its fix.
+        let fix_rule =
+            |code: &Option<String>| crate::python::rules::FIX_RULES.iter().any(|r| code.as_deref() == Some(r.code));
+        for finding in file.findings.iter().filter(|f| f.kind == FindingKind::Diagnostic && !fix_rule(&f.code)) {
             results.push(json!({
                 "ruleId": finding.code.clone().unwrap_or_else(|| "VOF100".into()),
                 "level": "warning",
@@ -138,11 +141,20 @@ pub fn to_sarif(report: &Report) -> String {
         .iter()
         .map(|(id, name, text)| json!({"id": id, "name": name, "shortDescription": {"text": text}}))
         .collect();
+    for rule in crate::python::rules::STYLE_RULES.iter().map(|(rule, _)| rule) {
+        rules.push(json!({
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.doc},
+        }));
+    }
     let mut diagnostic_codes: Vec<String> = report
         .files
         .iter()
         .flat_map(|f| f.findings.iter().filter_map(|x| x.code.clone()))
         .filter(|c| !RULES.iter().any(|(id, _, _)| id == c))
+        .filter(|c| !crate::python::rules::STYLE_RULES.iter().any(|(rule, _)| rule.code == c))
         .collect();
     diagnostic_codes.sort();
     diagnostic_codes.dedup();

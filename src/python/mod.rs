@@ -4,6 +4,7 @@ pub mod detect;
 pub mod names;
 pub mod parse;
 pub mod project;
+pub mod rules;
 pub mod semantics;
 pub mod style;
 pub mod syntax;
@@ -58,6 +59,10 @@ impl FixId {
 #[derive(Debug, Clone)]
 pub struct Fix {
     pub id: FixId,
+    /// The rule the fix answers (`VOF001` session span, … `VOF005` AgentSession usage).
+    pub code: &'static str,
+    /// Byte offset it is reported at (a `# voice-otel-fix: ignore[...]` on that line silences it).
+    pub at: usize,
     pub title: String,
     /// 1-based line where it applies.
     pub line: usize,
@@ -102,6 +107,8 @@ pub struct Instrumented {
 /// Collects fixes as the transforms plan them; only selected ones reach the output.
 struct Planner<'s> {
     selection: Selection<'s>,
+    /// Whether a rule is enabled at a place (configuration, `# voice-otel-fix: ignore[...]`).
+    enabled: &'s dyn Fn(&str, usize) -> bool,
     fixes: Vec<Fix>,
     edits: Vec<edit::Edit>,
     needs: Needs,
@@ -109,6 +116,9 @@ struct Planner<'s> {
 
 impl Planner<'_> {
     fn add(&mut self, fix: Fix, needs: &Needs) {
+        if !(self.enabled)(fix.code, fix.at) {
+            return;
+        }
         if self.selection.allows(&fix.id) && fix.requires.iter().all(|r| self.selection.allows(r)) {
             self.edits.extend(fix.edits.iter().cloned());
             self.needs.merge(needs);
@@ -116,8 +126,8 @@ impl Planner<'_> {
         self.fixes.push(fix);
     }
 
-    fn applies(&self, id: &FixId) -> bool {
-        self.selection.allows(id)
+    fn applies(&self, fix: &Fix) -> bool {
+        (self.enabled)(fix.code, fix.at) && self.selection.allows(&fix.id)
     }
 }
 
@@ -155,7 +165,10 @@ pub fn instrument(
 
     let mut taken = semantics.identifiers.clone();
     let names = ModuleNames::of(root, source, &semantics, &mut taken);
-    let mut planner = Planner { selection, fixes: Vec::new(), edits: Vec::new(), needs: Needs::default() };
+    let enabled =
+        |code: &str, at: usize| settings.rule_enabled(code, &file.path) && !rules::suppressed(source, at, code);
+    let mut planner =
+        Planner { selection, enabled: &enabled, fixes: Vec::new(), edits: Vec::new(), needs: Needs::default() };
     let cx = session_span::Context {
         source,
         names: &names,
@@ -188,13 +201,15 @@ pub fn instrument(
         let Some(session) = session else { continue };
         let fix = Fix {
             id: session_id.clone(),
+            code: "VOF001",
+            at: function.start_byte(),
             title: format!("session span for `{symbol}`"),
             line: at(function.start_byte()).0,
             requires: Vec::new(),
             edits: session.edits.clone(),
         };
+        let applied = planner.applies(&fix);
         planner.add(fix, &needs);
-        let applied = planner.applies(&session_id);
         if applied {
             out.defaulted.extend(session.defaulted.iter().copied());
         }
@@ -237,6 +252,8 @@ pub fn instrument(
                 Ok(Some(edit)) => {
                     let fix = Fix {
                         id: FixId::new("framework", creation.statement.start_byte()),
+                        code: "VOF005",
+                        at: creation.statement.start_byte(),
                         title: format!("LLM usage of the AgentSession `{target}`"),
                         line: position.0,
                         requires: Vec::new(),
@@ -267,6 +284,8 @@ pub fn instrument(
         let position = at(site.start);
         let fix = Fix {
             id: FixId::new("llm", site.start),
+            code: "VOF004",
+            at: site.call_at,
             title: format!("LLM span in `{}`", syntax::enclosing_symbol(node_at(root, site.start), source)),
             line: position.0,
             requires: Vec::new(),
@@ -302,6 +321,26 @@ pub fn instrument(
     let Planner { fixes, mut edits, needs, .. } = planner;
     out.fixes = fixes;
     out.fixes.sort_by_key(|f| f.line);
+    // What is missing is reported with its rule, the fix attached.
+    for fix in &out.fixes {
+        let rule = rules::rule(fix.code).map_or("", |r| r.summary);
+        out.findings.push(Finding::diagnostic(at(fix.at), fix.code, format!("{rule}: {} (fix available)", fix.title)));
+    }
+    let rule_cx = rules::Context {
+        root,
+        source,
+        semantics: &semantics,
+        file_name: file.path.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+    };
+    for violation in rules::check(&rule_cx) {
+        out.findings.push(Finding::diagnostic(at(violation.at), violation.code, violation.message));
+    }
+    // Configuration and `# voice-otel-fix: ignore[...]` comments silence diagnostics too.
+    out.findings.retain(|f| {
+        let Some(code) = &f.code else { return true };
+        let offset = offset_of(source, f.line, f.column);
+        enabled(code, offset)
+    });
     out.setup = module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending);
     edits.extend(out.setup.iter().cloned());
     if edits.is_empty() {
@@ -356,6 +395,8 @@ fn plan_helper(
             finding.message = Some(format!("span {span}"));
             let fix = Fix {
                 id: FixId::new("helper", call.helper.start_byte()),
+                code: "VOF002",
+                at: call.helper.start_byte(),
                 title: format!("span {span} on `{symbol}`"),
                 line: position.0,
                 requires: Vec::new(),
@@ -397,6 +438,8 @@ fn plan_greeting(
         Ok(edit) => {
             let fix = Fix {
                 id: FixId::new("greeting", call.call.start_byte()),
+                code: "VOF003",
+                at: call.call.start_byte(),
                 title: format!("voice.greetings.delivered after `{}`", syntax::symbol(call.helper, source)),
                 line: position.0,
                 requires: vec![session_id.clone()],
@@ -406,6 +449,13 @@ fn plan_greeting(
         }
         Err(message) => findings.push(Finding::diagnostic(position, "VOF105", message)),
     }
+}
+
+/// The byte offset of a 1-based line and column (in characters).
+fn offset_of(source: &str, line: usize, column: usize) -> usize {
+    let start: usize = source.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let rest = &source[start.min(source.len())..];
+    start + rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
 }
 
 /// The smallest named node starting at `offset`.

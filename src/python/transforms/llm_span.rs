@@ -95,6 +95,8 @@ pub struct Context<'a> {
 pub struct SiteFix {
     /// Where the wrapped statement starts: the fix's identity.
     pub start: usize,
+    /// Where its first call starts (where it is reported).
+    pub call_at: usize,
     pub edits: Vec<Edit>,
     pub needs: Needs,
 }
@@ -206,7 +208,7 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
             needs.llm_watch |= call.returns == Returns::StreamManager;
             outcomes[*i] = Some(Outcome::Instrumented { span: span.clone() });
         }
-        fixes.push(SiteFix { start: statement.start_byte(), edits, needs });
+        fixes.push(SiteFix { start: statement.start_byte(), call_at: first.call.start_byte(), edits, needs });
     }
     let outcomes = outcomes
         .into_iter()

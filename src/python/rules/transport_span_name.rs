@@ -1,0 +1,70 @@
+//! VOF013: a span named after the provider transport.
+
+use super::{span_name, Context, Rule, Violation};
+use crate::python::syntax::{descendants, first_positional, text};
+use crate::python::transforms::llm_span::operation_name;
+
+pub const RULE: Rule = Rule {
+    code: "VOF013",
+    name: "transport-span-name",
+    summary: "A span named after the provider call (`llm.anthropic.messages.create`) instead of the product operation",
+    doc: "## What it does\nFinds spans whose name is a provider SDK method (`messages.create`, `chat.completions.create`, `generate_content`, ...) or `llm.<provider>.*`.\n\n## Why is this bad?\nThe style guide: \"Name the span for the product operation, not the provider transport call.\" The SDKs emit transport spans of their own; ours says what the product was doing, so dashboards group by use, not by vendor API.\n\n## Example\n```python\nwith tracer.start_as_current_span(\"llm.anthropic.messages.create\"):\n    ...\n```\n\nUse instead:\n```python\nwith tracer.start_as_current_span(\"llm.generate_copy\"):\n    ...\n```\n\n## Fix safety\nNo automatic fix: renaming a span changes what dashboards see. The message suggests a name from the enclosing function.",
+    fix: false,
+};
+
+const TRANSPORT: &[&str] = &[
+    "messages.create",
+    "messages.stream",
+    "chat.completions",
+    "completions.create",
+    "responses.create",
+    "generate_content",
+    "converse",
+    "chat_stream",
+    "chat.complete",
+    "acompletion",
+];
+const PROVIDERS: &[&str] =
+    &["anthropic", "openai", "google", "gemini", "groq", "mistral", "cohere", "bedrock", "litellm", "azure"];
+
+pub fn check(cx: &Context) -> Vec<Violation> {
+    let source = cx.source;
+    let mut out = Vec::new();
+    for call in descendants(cx.root).into_iter().filter(|n| n.kind() == "call") {
+        let Some(name) = span_name(call, source) else { continue };
+        let lower = name.to_lowercase();
+        let transport = TRANSPORT.iter().any(|t| lower.contains(t))
+            || PROVIDERS.iter().any(|p| lower.starts_with(&format!("llm.{p}.")) || lower.starts_with(&format!("{p}.")));
+        if !transport {
+            continue;
+        }
+        let operation = decorated_function(call)
+            .or_else(|| enclosing_function(call))
+            .and_then(|f| f.child_by_field_name("name"))
+            .map_or("generate".to_string(), |n| operation_name(text(n, source)));
+        let at = first_positional(call).map_or(call.start_byte(), |a| a.start_byte());
+        out.push(Violation {
+            code: RULE.code,
+            at,
+            message: format!("span `{name}` is named after the provider call; name it for the product operation, e.g. `llm.{operation}`"),
+        });
+    }
+    out
+}
+
+/// The function a decorator call decorates.
+fn decorated_function(call: tree_sitter::Node) -> Option<tree_sitter::Node> {
+    let decorator = call.parent().filter(|p| p.kind() == "decorator")?;
+    decorator.parent()?.child_by_field_name("definition")
+}
+
+fn enclosing_function(node: tree_sitter::Node) -> Option<tree_sitter::Node> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "function_definition" {
+            return Some(n);
+        }
+        current = n.parent();
+    }
+    None
+}

@@ -1,0 +1,72 @@
+//! Every style rule on its fixture (`fixtures/rules/<CODE>_<name>/before`):
+//! the diagnostics, as `--check` prints them, snapshotted with insta.
+//! `cargo insta review` (or `INSTA_UPDATE=always`) updates them.
+
+mod common;
+
+use voice_otel_fix::report::FindingKind;
+use voice_otel_fix::{plan, Mode, Options};
+
+fn diagnostics(case: &str) -> String {
+    let before = common::repo().join("fixtures/rules").join(case).join("before");
+    let plan = plan(&Options::new(vec![before.clone()], Mode::DryRun));
+    let mut lines = Vec::new();
+    for file in &plan.files {
+        let result = file.instrument(voice_otel_fix::python::Selection::All);
+        let relative = file.path().strip_prefix(&before).unwrap_or(file.path()).display().to_string();
+        for finding in result.findings.iter().filter(|f| f.kind == FindingKind::Diagnostic) {
+            lines.push(format!(
+                "{relative}:{}:{}: {} {}",
+                finding.line,
+                finding.column,
+                finding.code.as_deref().unwrap_or("-"),
+                finding.message.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+macro_rules! rule_snapshot {
+    ($test:ident, $case:literal) => {
+        #[test]
+        fn $test() {
+            insta::assert_snapshot!($case, diagnostics($case));
+        }
+    };
+}
+
+rule_snapshot!(vof010_shutdown_session_end_span, "VOF010_shutdown_session_end_span");
+rule_snapshot!(vof011_session_span_ended_in_body, "VOF011_session_span_ended_in_body");
+rule_snapshot!(vof012_cost_metric, "VOF012_cost_metric");
+rule_snapshot!(vof013_transport_span_name, "VOF013_transport_span_name");
+rule_snapshot!(vof014_vof016_llm_counter_attributes, "VOF014_VOF016_llm_counter_attributes");
+rule_snapshot!(vof015_span_decorator_on_generator, "VOF015_span_decorator_on_generator");
+rule_snapshot!(vof017_not_none_smoke_test, "VOF017_not_none_smoke_test");
+rule_snapshot!(suppressions, "suppressions");
+
+#[test]
+fn every_rule_has_a_fixture_and_an_explanation() {
+    let cases: Vec<String> = std::fs::read_dir(common::repo().join("fixtures/rules"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for (rule, _) in voice_otel_fix::python::rules::STYLE_RULES {
+        assert!(cases.iter().any(|c| c.contains(rule.code)), "{} has no fixture", rule.code);
+        for heading in ["## What it does", "## Why is this bad?", "## Example", "## Fix safety"] {
+            assert!(rule.doc.contains(heading), "{}: doc lacks {heading}", rule.code);
+        }
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_voice-otel-fix"))
+        .args(["--explain", "VOF012"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("# cost-metric (VOF012)"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_voice-otel-fix")).arg("rules").output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for code in ["VOF001", "VOF005", "VOF010", "VOF017"] {
+        assert!(listing.contains(code), "{listing}");
+    }
+}
