@@ -159,6 +159,8 @@ pub struct Plan {
 
 /// Walks, prefilters, parses and links entrypoints across modules.
 pub fn plan(options: &Options) -> Plan {
+    // Deeply nested sources make deep trees: give the workers room (once per process).
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build_global();
     let cwd = std::env::current_dir().unwrap_or_default();
     let (files, walk_errors) = walk::python_files(&options.paths, &options.excludes);
     let resolver = config::Resolver::default();
@@ -322,7 +324,7 @@ pub fn run(options: &Options) -> Report {
                     report.status = FileStatus::Error;
                     report.reason = Some(err.to_string());
                     report.error_at = Some((1, 1));
-                    report.io_error = matches!(err, write::WriteError::Io(_));
+                    report.io_error = true;
                 } else {
                     // Applied: what was missing is there now.
                     let fixed = |code: &str| python::rules::FIX_RULES.iter().any(|r| r.code == code);

@@ -10,6 +10,8 @@ use std::path::Path;
 pub enum WriteError {
     /// The file on disk is no longer what was read: someone else wrote it.
     ChangedDuringRun,
+    /// The file is read-only: its owner did not want it changed.
+    ReadOnly,
     Io(std::io::Error),
 }
 
@@ -17,6 +19,7 @@ impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WriteError::ChangedDuringRun => write!(f, "file changed during the run; not overwritten"),
+            WriteError::ReadOnly => write!(f, "read-only file; not written"),
             WriteError::Io(err) => write!(f, "{err}"),
         }
     }
@@ -26,6 +29,9 @@ impl std::fmt::Display for WriteError {
 pub fn replace_atomically(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), WriteError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let metadata = fs::metadata(path).map_err(WriteError::Io)?;
+    if metadata.permissions().readonly() {
+        return Err(WriteError::ReadOnly);
+    }
     let mut temp =
         tempfile::Builder::new().prefix(".voice-otel-fix-").suffix(".tmp").tempfile_in(dir).map_err(WriteError::Io)?;
     temp.write_all(new).map_err(WriteError::Io)?;
