@@ -44,7 +44,15 @@ fn broken_sources_are_reported_and_left_alone() {
     std::fs::write(d.join("binary.py"), b"\x7fELF\x02\x01\x01\0\0WorkerOptions").unwrap();
     std::fs::write(d.join("nul.py"), b"from livekit.agents import WorkerOptions\nx = 1\0\n").unwrap();
     let lines: Vec<String> = (0..1000).map(|i| format!("{}if x:", "    ".repeat(i + 1))).collect();
-    std::fs::write(d.join("deep.py"), format!("from livekit.agents import WorkerOptions\ndef f():\n{}\n{}pass\n", lines.join("\n"), "    ".repeat(1001))).unwrap();
+    std::fs::write(
+        d.join("deep.py"),
+        format!(
+            "from livekit.agents import WorkerOptions\ndef f():\n{}\n{}pass\n",
+            lines.join("\n"),
+            "    ".repeat(1001)
+        ),
+    )
+    .unwrap();
     std::fs::write(d.join("empty.py"), "").unwrap();
     std::fs::write(d.join("comments.py"), "# WorkerOptions is configured elsewhere\n# nothing here\n").unwrap();
     let files = ["syntax.py", "bad_utf8.py", "binary.py", "nul.py", "deep.py", "empty.py", "comments.py"];
@@ -64,7 +72,8 @@ fn broken_sources_are_reported_and_left_alone() {
 fn deeply_nested_valid_code_is_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let nested: String = (0..90).map(|i| format!("{}if ctx:\n", "    ".repeat(i + 1))).collect();
-    let source = AGENT.replace("    await ctx.connect()\n", &format!("    await ctx.connect()\n{nested}{}pass\n", "    ".repeat(91)));
+    let source = AGENT
+        .replace("    await ctx.connect()\n", &format!("    await ctx.connect()\n{nested}{}pass\n", "    ".repeat(91)));
     std::fs::write(dir.path().join("agent.py"), &source).unwrap();
     let out = tool(dir.path(), &["."]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -81,13 +90,20 @@ fn line_endings_bom_tabs_and_mixed_endings_are_kept() {
     std::fs::write(d.join("bom.py"), format!("\u{feff}{AGENT}")).unwrap();
     std::fs::write(d.join("tabs.py"), AGENT.replace("    ", "\t")).unwrap();
     std::fs::write(d.join("no_newline.py"), AGENT.trim_end()).unwrap();
-    std::fs::write(d.join("non_ascii_é 文件.py"), AGENT.replace("await ctx.connect()", "await ctx.connect()  # café ☕")).unwrap();
+    std::fs::write(
+        d.join("non_ascii_é 文件.py"),
+        AGENT.replace("await ctx.connect()", "await ctx.connect()  # café ☕"),
+    )
+    .unwrap();
     let out = tool(d, &["."]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let crlf = std::fs::read_to_string(d.join("crlf.py")).unwrap();
     assert_eq!(crlf.matches('\n').count(), crlf.matches("\r\n").count(), "every line ending stays CRLF");
     let mixed = std::fs::read_to_string(d.join("mixed.py")).unwrap();
-    assert!(mixed.starts_with("from livekit.agents import JobContext, WorkerOptions, cli\r\n"), "the file's own endings are kept");
+    assert!(
+        mixed.starts_with("from livekit.agents import JobContext, WorkerOptions, cli\r\n"),
+        "the file's own endings are kept"
+    );
     assert_eq!(mixed.matches("\r\n").count(), 3, "inserted lines use the dominant ending (LF), the CRLF lines stay");
     assert!(std::fs::read(d.join("bom.py")).unwrap().starts_with(b"\xef\xbb\xbf"));
     let tabs = std::fs::read_to_string(d.join("tabs.py")).unwrap();
@@ -103,7 +119,8 @@ fn line_endings_bom_tabs_and_mixed_endings_are_kept() {
 #[test]
 fn a_five_megabyte_file_is_rewritten() {
     let dir = tempfile::tempdir().unwrap();
-    let filler: String = (0..60_000).map(|i| format!("CONSTANT_{i} = {i}  # some padding for a large module\n")).collect();
+    let filler: String =
+        (0..60_000).map(|i| format!("CONSTANT_{i} = {i}  # some padding for a large module\n")).collect();
     assert!(filler.len() > 3_000_000);
     let source = format!("{AGENT}\n{filler}{filler}");
     assert!(source.len() >= 5_000_000, "{}", source.len());
@@ -135,10 +152,18 @@ fn read_only_files_symlinks_and_odd_paths() {
     assert_eq!(out.status.code(), Some(2), "a file that could not be written is an I/O error: {err}");
     assert!(err.contains("readonly.py:1:1: error: read-only file; not written"), "{err}");
     assert_eq!(std::fs::read_to_string(d.join("readonly.py")).unwrap(), AGENT);
-    assert_eq!(std::fs::read_to_string(outside.path().join("agent.py")).unwrap(), AGENT, "never written through a symlink");
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("agent.py")).unwrap(),
+        AGENT,
+        "never written through a symlink"
+    );
     assert!(std::fs::symlink_metadata(d.join("linked_agent.py")).unwrap().file_type().is_symlink());
-    assert!(std::fs::read_to_string(d.join("x.py/agent.py")).unwrap().contains("voice.session"), "a directory named x.py is walked");
-    let leftovers: Vec<_> = std::fs::read_dir(d).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    assert!(
+        std::fs::read_to_string(d.join("x.py/agent.py")).unwrap().contains("voice.session"),
+        "a directory named x.py is walked"
+    );
+    let leftovers: Vec<_> =
+        std::fs::read_dir(d).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
     assert!(leftovers.is_empty(), "no temporary files left");
 }
 
@@ -147,7 +172,10 @@ fn a_file_changed_between_read_and_write_is_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("agent.py");
     std::fs::write(&path, AGENT).unwrap();
-    let plan = voice_otel_fix::plan(&voice_otel_fix::Options::new(vec![dir.path().to_path_buf()], voice_otel_fix::Mode::Apply));
+    let plan = voice_otel_fix::plan(&voice_otel_fix::Options::new(
+        vec![dir.path().to_path_buf()],
+        voice_otel_fix::Mode::Apply,
+    ));
     let file = &plan.files[0];
     let text = file.instrument(voice_otel_fix::python::Selection::All).text.expect("a change is planned");
     let edited = AGENT.replace("await ctx.connect()", "await ctx.connect()  # edited meanwhile");

@@ -36,7 +36,11 @@ pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
         let node = first_error(tree.root_node()).unwrap_or(tree.root_node());
         let (line, column) = crate::source::line_col(text, node.start_byte());
         // The strict parser accepted it: what tree-sitter cannot read is usually extreme nesting.
-        return Err(SyntaxError { line, column, message: "cannot be parsed (nested too deeply?); left untouched".into() });
+        return Err(SyntaxError {
+            line,
+            column,
+            message: "cannot be parsed (nested too deeply?); left untouched".into(),
+        });
     }
     Ok(tree)
 }

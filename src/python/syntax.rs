@@ -168,6 +168,20 @@ pub fn next_line_start(source: &str, offset: usize) -> usize {
     source[offset..].find('\n').map_or(source.len(), |i| offset + i + 1)
 }
 
+/// The start of the line after the logical line holding `offset`: physical
+/// lines joined by a trailing backslash are one logical line.
+pub fn after_logical_line(source: &str, offset: usize) -> usize {
+    let mut at = offset;
+    loop {
+        let next = next_line_start(source, at);
+        let line = source[at..next].trim_end_matches(['\n', '\r']);
+        if next >= source.len() || line.contains('#') || !line.ends_with('\\') {
+            return next;
+        }
+        at = next;
+    }
+}
+
 /// The whitespace before `offset` on its line, when only whitespace precedes it.
 pub fn indentation_at(source: &str, offset: usize) -> Option<&str> {
     let start = line_start(source, offset);

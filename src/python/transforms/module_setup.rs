@@ -45,7 +45,7 @@ use crate::edit::Edit;
 use crate::python::names::fresh;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::{
-    first_positional, is_docstring, named_children, next_line_start, string_value, text, undecorated,
+    after_logical_line, first_positional, is_docstring, named_children, string_value, text, undecorated,
 };
 use crate::python::template::{self, Layout, Template};
 
@@ -496,7 +496,7 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
         .into_iter()
         .filter(|n| n.exists)
         .filter_map(|n| n.defined_end)
-        .map(|end| next_line_start(source, end))
+        .map(|end| after_logical_line(source, end))
         .max()
         .filter(|end| *end > at);
     let mut edits = Vec::new();
@@ -582,10 +582,10 @@ fn insertion_point(root: Node, source: &str) -> (usize, bool) {
         }
     }
     if let Some(import) = last_import {
-        return (next_line_start(source, import.end_byte()), true);
+        return (after_logical_line(source, import.end_byte()), true);
     }
     if let Some(doc) = docstring {
-        return (next_line_start(source, doc.end_byte()), false);
+        return (after_logical_line(source, doc.end_byte()), false);
     }
     match statements.first() {
         Some(first) => (crate::python::syntax::line_start(source, first.start_byte()), false),
