@@ -77,20 +77,27 @@ impl Options {
 /// Bytes that a file registering an entrypoint or calling a provider SDK must contain
 /// (matched ASCII case-insensitively).
 const PREFILTER_TOKENS: &[&str] = &[
+    // entrypoint registrations and sessions
     "entrypoint_fnc",
     "rtc_session",
     "workeroptions",
     "serveroptions",
     "agentserver",
+    "agentsession",
+    "livekit.plugins",
+    // provider SDKs (words as rare as the SDK's name; `together` and `cohere` are English)
     "anthropic",
     "openai",
     "genai",
-    "mistral",
-    "cohere",
+    "mistralai",
+    "import cohere",
+    "from cohere",
     "litellm",
     "bedrock",
     "groq",
-    "together",
+    "import together",
+    "from together",
+    // the style rules read OpenTelemetry code
     "opentelemetry",
 ];
 
@@ -386,6 +393,9 @@ pub fn instrument_file(file: &FilePlan) -> (FileReport, Option<Vec<u8>>) {
     report.findings = result.findings;
     report.defaulted = result.defaulted;
     report.package = file.package();
+    if let Some(err) = result.invalid_input {
+        return (FileReport::error(file.shown.clone(), (err.line, err.column), err.message), None);
+    }
     if let Some(err) = result.invalid_output {
         let report = FileReport::error(
             file.shown.clone(),

@@ -105,7 +105,7 @@ pub fn review(files: &[FilePlan], color: bool) -> io::Result<Vec<FileReport>> {
             continue;
         }
         let chosen = file.instrument(Selection::Only(&accepted));
-        if let Some(err) = chosen.invalid_output {
+        if let Some(err) = chosen.invalid_input.or(chosen.invalid_output) {
             let message =
                 format!("internal error: the selected hunks do not parse ({}); file left untouched", err.message);
             reports.push(FileReport::error(file.shown.clone(), (err.line, err.column), message));

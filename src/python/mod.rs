@@ -98,6 +98,8 @@ pub struct Instrumented {
     pub defaulted: Vec<&'static str>,
     /// The planned output does not parse: a bug of ours, never written.
     pub invalid_output: Option<parse::SyntaxError>,
+    /// The input is not valid Python (found when validating a rewrite); never written.
+    pub invalid_input: Option<parse::SyntaxError>,
     /// Every fix that could be applied, in file order.
     pub fixes: Vec<Fix>,
     /// The module setup's edits for the applied fixes.
@@ -356,13 +358,17 @@ pub fn instrument(
         Ok(text) => match parse::check_syntax(&text) {
             Ok(()) if text != source => out.text = Some(text),
             Ok(()) => {}
-            Err(err) => {
-                // A developer's aid: the planned text that did not parse.
-                if std::env::var_os("VOF_DEBUG_INVALID").is_some() {
-                    eprintln!("{text}");
+            // The input itself may be what CPython rejects (tree-sitter is lenient): then say so.
+            Err(err) => match parse::check_syntax(source) {
+                Err(input) => out.invalid_input = Some(input),
+                Ok(()) => {
+                    // A developer's aid: the planned text that did not parse.
+                    if std::env::var_os("VOF_DEBUG_INVALID").is_some() {
+                        eprintln!("{text}");
+                    }
+                    out.invalid_output = Some(err)
                 }
-                out.invalid_output = Some(err)
-            }
+            },
         },
         Err(overlap) => {
             out.invalid_output = Some(parse::SyntaxError {

@@ -24,7 +24,9 @@ thread_local! {
     });
 }
 
-/// Parses `text` with the strict parser, then builds the tree-sitter tree.
+/// Parses `text` with the strict parser (so that every file CPython would
+/// reject is reported, changed or not), then builds the tree-sitter tree the
+/// transforms work on.
 pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
     check_syntax(text)?;
     let tree = PARSER.with(|parser| parser.borrow_mut().parse(text, None)).ok_or_else(|| SyntaxError {
@@ -33,9 +35,9 @@ pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
         message: "the parser gave up".into(),
     })?;
     if tree.root_node().has_error() {
+        // The strict parser accepted it: what tree-sitter cannot read is usually extreme nesting.
         let node = first_error(tree.root_node()).unwrap_or(tree.root_node());
         let (line, column) = crate::source::line_col(text, node.start_byte());
-        // The strict parser accepted it: what tree-sitter cannot read is usually extreme nesting.
         return Err(SyntaxError {
             line,
             column,
