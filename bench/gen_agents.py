@@ -446,7 +446,7 @@ def render(index: int, seed: int) -> tuple[str, str]:
             f'        """{tool.replace("_", " ").capitalize()} for the caller.',
             "",
             "        Args:",
-            f"            The {entity} detail the caller gave, as they said it.",
+            f"            {argname}: The {entity} detail the caller gave, as they said it.",
             '        """',
         ]
         agent += [

@@ -216,3 +216,38 @@ pub fn enclosing_symbol(node: Node, source: &str) -> String {
     }
     "<module>".to_string()
 }
+
+/// The `def name` visible from `site`: in an enclosing function's body, or at
+/// module level when `module_level` (entrypoints nested in `main()`, callbacks).
+pub fn visible_definition<'t>(site: Node<'t>, name: &str, source: &str, module_level: bool) -> Option<Node<'t>> {
+    let mut scope = site.parent();
+    while let Some(node) = scope {
+        let body = match node.kind() {
+            "function_definition" => node.child_by_field_name("body"),
+            "module" if module_level => Some(node),
+            _ => None,
+        };
+        for statement in body.map(named_children).unwrap_or_default() {
+            let def = undecorated(statement);
+            if def.kind() == "function_definition"
+                && def.child_by_field_name("name").is_some_and(|n| text(n, source) == name)
+            {
+                return Some(def);
+            }
+        }
+        scope = node.parent();
+    }
+    None
+}
+
+/// The function a node is in.
+pub fn enclosing_function(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "function_definition" {
+            return Some(n);
+        }
+        current = n.parent();
+    }
+    None
+}

@@ -13,7 +13,9 @@
 use tree_sitter::Node;
 
 use crate::python::semantics::{is_livekit_agents, simple_assignment, Binding, Semantics};
-use crate::python::syntax::{descendants, first_positional, keyword_argument, named_children, text, undecorated};
+use crate::python::syntax::{
+    descendants, first_positional, keyword_argument, named_children, text, undecorated, visible_definition,
+};
 
 /// How the entrypoint was registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,7 +184,7 @@ fn resolve(expr: Node, source: &str, semantics: &Semantics, via_partial: bool) -
         }
         "identifier" => {
             let name = text(expr, source);
-            if let Some(def) = enclosing_definition(expr, name, source) {
+            if let Some(def) = visible_definition(expr, name, source, false) {
                 return Some((Target::Local { def_start: def.start_byte(), method: false }, via_partial));
             }
             if let Some(def) = semantics.functions.get(name) {
@@ -219,26 +221,6 @@ fn resolve(expr: Node, source: &str, semantics: &Semantics, via_partial: bool) -
         }
         _ => None,
     }
-}
-
-/// A `def name` in a function enclosing `site` (entrypoints nested in `main()`).
-fn enclosing_definition<'t>(site: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
-    let mut scope = site.parent();
-    while let Some(node) = scope {
-        if node.kind() == "function_definition" {
-            let body = node.child_by_field_name("body")?;
-            for statement in named_children(body) {
-                let def = undecorated(statement);
-                if def.kind() == "function_definition"
-                    && def.child_by_field_name("name").is_some_and(|n| text(n, source) == name)
-                {
-                    return Some(def);
-                }
-            }
-        }
-        scope = node.parent();
-    }
-    None
 }
 
 /// `worker.entrypoint`: the method of the class `worker` was made from, or the

@@ -1,7 +1,7 @@
 //! VOF010: a short `voice.session.end`-style span opened in a shutdown callback.
 
 use super::{span_name, Context, Rule, Violation};
-use crate::python::syntax::{descendants, first_positional, named_children, text, undecorated};
+use crate::python::syntax::{descendants, first_positional, text, visible_definition};
 
 pub const RULE: Rule = Rule {
     code: "VOF010",
@@ -20,7 +20,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
             continue;
         }
         let Some(callback) = first_positional(call).filter(|a| a.kind() == "identifier") else { continue };
-        let Some(def) = definition(callback, text(callback, source), source) else { continue };
+        let Some(def) = visible_definition(callback, text(callback, source), source, true) else { continue };
         for inner in descendants(def) {
             if span_name(inner, source).is_some_and(|name| name.starts_with("voice.session")) {
                 out.push(Violation {
@@ -36,24 +36,4 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         }
     }
     out
-}
-
-/// The `def name` visible from `site`: in an enclosing function, or at module level.
-fn definition<'t>(site: tree_sitter::Node<'t>, name: &str, source: &str) -> Option<tree_sitter::Node<'t>> {
-    let mut scope = site.parent();
-    while let Some(node) = scope {
-        if matches!(node.kind(), "function_definition" | "module") {
-            let body = if node.kind() == "module" { Some(node) } else { node.child_by_field_name("body") };
-            for statement in body.map(named_children).unwrap_or_default() {
-                let def = undecorated(statement);
-                if def.kind() == "function_definition"
-                    && def.child_by_field_name("name").is_some_and(|n| text(n, source) == name)
-                {
-                    return Some(def);
-                }
-            }
-        }
-        scope = node.parent();
-    }
-    None
 }

@@ -1,7 +1,7 @@
 //! VOF013: a span named after the provider transport.
 
 use super::{span_name, Context, Rule, Violation};
-use crate::python::syntax::{descendants, first_positional, text};
+use crate::python::syntax::{descendants, enclosing_function, first_positional, text};
 use crate::python::transforms::llm_span::operation_name;
 
 pub const RULE: Rule = Rule {
@@ -56,15 +56,4 @@ pub fn check(cx: &Context) -> Vec<Violation> {
 fn decorated_function(call: tree_sitter::Node) -> Option<tree_sitter::Node> {
     let decorator = call.parent().filter(|p| p.kind() == "decorator")?;
     decorator.parent()?.child_by_field_name("definition")
-}
-
-fn enclosing_function(node: tree_sitter::Node) -> Option<tree_sitter::Node> {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if n.kind() == "function_definition" {
-            return Some(n);
-        }
-        current = n.parent();
-    }
-    None
 }

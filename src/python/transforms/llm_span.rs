@@ -51,8 +51,8 @@ use crate::python::detect::clients::Shape;
 use crate::python::detect::llm_calls::{LlmCall, Returns};
 use crate::python::names::fresh;
 use crate::python::syntax::{
-    decorators, descendants, first_positional, indentation_at, keyword_argument, line_start, next_line_start,
-    same_scope_descendants, string_value, symbol, text,
+    decorators, descendants, enclosing_function, first_positional, indentation_at, keyword_argument, line_start,
+    next_line_start, same_scope_descendants, string_value, symbol, text,
 };
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs, UsageReader};
@@ -578,17 +578,6 @@ fn is_pure(node: Node, source: &str) -> bool {
         }
         _ => false,
     }
-}
-
-fn enclosing_function(node: Node) -> Option<Node> {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if n.kind() == "function_definition" {
-            return Some(n);
-        }
-        current = n.parent();
-    }
-    None
 }
 
 /// The indentation unit around a statement: its function's own, else the file's.
