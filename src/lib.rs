@@ -58,6 +58,8 @@ pub struct Options {
     pub select: Option<Vec<String>>,
     /// `--ignore`: rule codes or prefixes not to check, on top of the configuration's.
     pub ignore: Vec<String>,
+    /// Keep each fix's replacements for SARIF (`--format sarif`).
+    pub sarif: bool,
 }
 
 impl Options {
@@ -70,6 +72,7 @@ impl Options {
             progress: false,
             select: None,
             ignore: Vec::new(),
+            sarif: false,
         }
     }
 }
@@ -300,7 +303,7 @@ pub fn run(options: &Options) -> Report {
     let planned: Vec<(FileReport, Option<Vec<u8>>)> = files
         .par_iter()
         .map(|file| {
-            let result = instrument_file(file);
+            let result = instrument_file(file, options.sarif);
             progress.tick();
             result
         })
@@ -387,7 +390,7 @@ fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<P
 
 /// Instruments one file with every fix, in memory: its report (with the diff)
 /// and the bytes to write when it changes.
-pub fn instrument_file(file: &FilePlan) -> (FileReport, Option<Vec<u8>>) {
+pub fn instrument_file(file: &FilePlan, sarif: bool) -> (FileReport, Option<Vec<u8>>) {
     let result = file.instrument(python::Selection::All);
     let mut report = FileReport::new(file.shown.clone(), FileStatus::Unchanged);
     report.findings = result.findings;
@@ -408,7 +411,9 @@ pub fn instrument_file(file: &FilePlan) -> (FileReport, Option<Vec<u8>>) {
     let new_bytes = file.encode(&new_text);
     report.diff = diff::unified(&file.shown, &file.original_text(), &String::from_utf8_lossy(&new_bytes));
     report.status = FileStatus::Changed;
-    report.sarif = sarif::fixes_of(file, &result.fixes, &result.setup);
+    if sarif {
+        report.sarif = sarif::fixes_of(file, &result.fixes, &result.setup);
+    }
     (report, Some(new_bytes))
 }
 

@@ -131,6 +131,7 @@ fn main() -> ExitCode {
         progress: matches!(cli.format, Format::Text),
         select: cli.select.clone(),
         ignore: cli.ignore.clone(),
+        sarif: cli.format == Format::Sarif,
     };
     let color = match cli.color {
         Color::Always => true,

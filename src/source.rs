@@ -33,6 +33,8 @@ pub struct SourceFile {
     pub line_ending: &'static str,
     /// The file's indentation unit, used where a function does not tell its own.
     pub indent_unit: String,
+    /// Byte offsets where lines start, for positions.
+    line_starts: Vec<usize>,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -59,7 +61,8 @@ impl SourceFile {
         };
         let line_ending = dominant_line_ending(&text);
         let indent_unit = detect_indent_unit(&text);
-        Ok(SourceFile { path: path.to_path_buf(), original: bytes, bom, text, line_ending, indent_unit })
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Ok(SourceFile { path: path.to_path_buf(), original: bytes, bom, text, line_ending, indent_unit, line_starts })
     }
 
     /// The bytes to write for a new text of this file: BOM kept.
@@ -74,7 +77,10 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset in `text`.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        line_col(&self.text, offset)
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|start| *start <= offset);
+        let start = self.line_starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
     }
 }
 

@@ -27,16 +27,28 @@ pub struct Semantics<'t> {
     pub assignments: HashMap<String, Node<'t>>,
     /// Every identifier written anywhere in the file.
     pub identifiers: HashSet<String>,
+    /// One-line string literals written with single quotes, and with double quotes.
+    pub quotes: (usize, usize),
 }
 
 impl<'t> Semantics<'t> {
     pub fn of(root: Node<'t>, source: &str) -> Semantics<'t> {
         let mut imports = HashMap::new();
         let mut identifiers = HashSet::new();
+        let mut quotes = (0, 0);
         for node in descendants(root) {
             match node.kind() {
                 "identifier" => {
                     identifiers.insert(text(node, source).to_string());
+                }
+                "string_start" => {
+                    let start = text(node, source);
+                    let triple = start.ends_with("'''") || start.ends_with("\"\"\"");
+                    if !triple && start.ends_with('\'') {
+                        quotes.0 += 1;
+                    } else if !triple && start.ends_with('"') {
+                        quotes.1 += 1;
+                    }
                 }
                 "import_statement" => collect_import(node, source, &mut imports),
                 "import_from_statement" => collect_from_import(node, source, &mut imports),
@@ -67,7 +79,7 @@ impl<'t> Semantics<'t> {
                 _ => {}
             }
         }
-        Semantics { imports, functions, classes, assignments, identifiers }
+        Semantics { imports, functions, classes, assignments, identifiers, quotes }
     }
 
     /// The dotted name an expression refers to, imports resolved:

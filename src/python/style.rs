@@ -3,30 +3,6 @@
 //! string literals are written with single quotes (docstrings stay `"""`, as
 //! PEP 257 and ruff's formatter keep them).
 
-use tree_sitter::Node;
-
-use super::syntax::{descendants, text};
-
-/// Whether most of the file's one-line string literals use single quotes.
-pub fn prefers_single_quotes(root: Node, source: &str) -> bool {
-    let (mut single, mut double) = (0usize, 0usize);
-    for node in descendants(root) {
-        if node.kind() != "string_start" {
-            continue;
-        }
-        let start = text(node, source);
-        if start.ends_with("'''") || start.ends_with("\"\"\"") {
-            continue;
-        }
-        if start.ends_with('\'') {
-            single += 1;
-        } else if start.ends_with('"') {
-            double += 1;
-        }
-    }
-    single > double
-}
-
 /// `code` with its plain double-quoted literals in single quotes, where that
 /// needs no escaping. Comments and triple-quoted strings are left as they are.
 pub fn to_single_quotes(code: &str) -> String {

@@ -13,35 +13,43 @@ pub fn named_children(node: Node) -> Vec<Node> {
     node.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
 }
 
-/// Every node below `node` (pre-order), descending into everything.
+/// Every node below `node` (pre-order), `node` included, descending into everything.
 pub fn descendants(node: Node) -> Vec<Node> {
-    let mut out = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        out.push(n);
-        let mut cursor = n.walk();
-        let children: Vec<Node> = n.children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
-    }
-    out
+    walk(node, true, |_| true)
 }
 
-/// Nodes below `node` in the same scope: nested functions, lambdas and classes are not entered.
+/// Nodes below `node` in the same scope: nested functions, lambdas and classes
+/// are listed but not entered.
 pub fn same_scope_descendants(node: Node) -> Vec<Node> {
+    walk(node, false, |n| !matches!(n.kind(), "function_definition" | "lambda" | "class_definition"))
+}
+
+/// A pre-order walk with one tree cursor (a cursor per node costs more than
+/// the walk). `enter(n)` says whether to go below `n`.
+fn walk<'t>(node: Node<'t>, include_root: bool, enter: impl Fn(&Node<'t>) -> bool) -> Vec<Node<'t>> {
     let mut out = Vec::new();
-    let mut stack = Vec::new();
+    if include_root {
+        out.push(node);
+    }
     let mut cursor = node.walk();
-    stack.extend(node.children(&mut cursor).collect::<Vec<_>>().into_iter().rev());
-    while let Some(n) = stack.pop() {
-        out.push(n);
-        if matches!(n.kind(), "function_definition" | "lambda" | "class_definition") {
+    if !cursor.goto_first_child() {
+        return out;
+    }
+    loop {
+        let current = cursor.node();
+        out.push(current);
+        if enter(&current) && cursor.goto_first_child() {
             continue;
         }
-        let mut cursor = n.walk();
-        let children: Vec<Node> = n.children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() || cursor.node() == node {
+                return out;
+            }
+        }
     }
-    out
 }
 
 /// The function definition's statements (its `block`), comments excluded.
