@@ -367,7 +367,7 @@ def render(index: int, seed: int) -> tuple[str, str]:
             "",
         ]
         for mod in ("asyncio", "json", "logging", "os", "re"):
-            if mod == "logging" or f"{mod}." in code:
+            if mod == "logging" or re.search(rf"\b{mod}\.", code):
                 head.append(f"import {mod}")
         head.append("from dataclasses import dataclass, field")
         if dt_names:

@@ -81,6 +81,7 @@ AGENT_CMDS=(
   "voice-otel-fix --dry-run --format json|$VOF --dry-run --format json $AGENTS"
   "ast-grep run -p -r (rewrite diff)|$SG run -l python -p '$PATTERN' -r '$REWRITE' $AGENTS"
   "parse_floor (bare tree-sitter parse)|$PF $AGENTS"
+  "parse_floor --keep-trees (all trees held)|$PF --keep-trees $AGENTS"
   "ruff check --select F|$RUFF check --select F --no-cache --exit-zero $AGENTS"
 )
 

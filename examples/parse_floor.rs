@@ -6,11 +6,13 @@
 //!
 //! ```sh
 //! cargo build --release --example parse_floor
-//! target/release/examples/parse_floor DIR [DIR ...]
+//! target/release/examples/parse_floor [--keep-trees] DIR [DIR ...]
 //! ```
 //!
 //! Prints the file count, bytes, syntax-tree nodes and files with errors, so
-//! the parse cannot be optimised away.
+//! the parse cannot be optimised away. With `--keep-trees` every tree and
+//! source is held until the end, as a two-phase design (parse all, link, then
+//! rewrite) does: the memory floor of that design.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -19,7 +21,7 @@ use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 use rayon::prelude::*;
-use tree_sitter::Parser;
+use tree_sitter::{Parser, Tree};
 
 thread_local! {
     static PARSER: RefCell<Parser> = RefCell::new({
@@ -30,9 +32,17 @@ thread_local! {
 }
 
 fn main() {
-    let roots: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let mut keep_trees = false;
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        if arg == "--keep-trees" {
+            keep_trees = true;
+        } else {
+            roots.push(PathBuf::from(arg));
+        }
+    }
     if roots.is_empty() {
-        eprintln!("usage: parse_floor DIR [DIR ...]");
+        eprintln!("usage: parse_floor [--keep-trees] DIR [DIR ...]");
         std::process::exit(2);
     }
 
@@ -58,42 +68,26 @@ fn main() {
     let nodes = AtomicU64::new(0);
     let with_errors = AtomicU64::new(0);
     let unreadable = AtomicU64::new(0);
-    files.par_iter().for_each(|path| {
-        let Ok(source) = std::fs::read(path) else {
-            unreadable.fetch_add(1, Ordering::Relaxed);
-            return;
-        };
-        bytes.fetch_add(source.len() as u64, Ordering::Relaxed);
-        PARSER.with(|parser| {
-            let mut parser = parser.borrow_mut();
-            let Some(tree) = parser.parse(&source, None) else {
-                with_errors.fetch_add(1, Ordering::Relaxed);
-                return;
+    let kept: Vec<Option<(Vec<u8>, Tree)>> = files
+        .par_iter()
+        .map(|path| {
+            let Ok(source) = std::fs::read(path) else {
+                unreadable.fetch_add(1, Ordering::Relaxed);
+                return None;
             };
-            let root = tree.root_node();
-            if root.has_error() {
+            bytes.fetch_add(source.len() as u64, Ordering::Relaxed);
+            let tree = PARSER.with(|parser| parser.borrow_mut().parse(&source, None));
+            let Some(tree) = tree else {
+                with_errors.fetch_add(1, Ordering::Relaxed);
+                return None;
+            };
+            if tree.root_node().has_error() {
                 with_errors.fetch_add(1, Ordering::Relaxed);
             }
-            // Count every node with a cursor walk: touches the whole tree.
-            let mut count = 0u64;
-            let mut cursor = root.walk();
-            'walk: loop {
-                count += 1;
-                if cursor.goto_first_child() || cursor.goto_next_sibling() {
-                    continue;
-                }
-                loop {
-                    if !cursor.goto_parent() {
-                        break 'walk;
-                    }
-                    if cursor.goto_next_sibling() {
-                        break;
-                    }
-                }
-            }
-            nodes.fetch_add(count, Ordering::Relaxed);
-        });
-    });
+            nodes.fetch_add(count_nodes(&tree), Ordering::Relaxed);
+            keep_trees.then_some((source, tree))
+        })
+        .collect();
 
     println!(
         "parse_floor: {} files, {} bytes, {} nodes, {} with syntax errors, {} unreadable",
@@ -103,4 +97,27 @@ fn main() {
         with_errors.into_inner(),
         unreadable.into_inner()
     );
+    if keep_trees {
+        println!("parse_floor: kept {} trees until the end", kept.iter().flatten().count());
+    }
+}
+
+/// Every node of the tree, by a cursor walk: touches the whole tree.
+fn count_nodes(tree: &Tree) -> u64 {
+    let mut count = 0u64;
+    let mut cursor = tree.root_node().walk();
+    loop {
+        count += 1;
+        if cursor.goto_first_child() || cursor.goto_next_sibling() {
+            continue;
+        }
+        loop {
+            if !cursor.goto_parent() {
+                return count;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
 }

@@ -26,7 +26,6 @@ use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
-use tree_sitter::Tree;
 
 use config::Settings;
 use python::detect::link::{self, EntrypointRef, ModuleFacts};
@@ -104,10 +103,11 @@ const PREFILTER_TOKENS: &[&str] = &[
     "opentelemetry",
 ];
 
-/// A file read, decoded and parsed.
+/// A file read, decoded and accepted by the strict parser. Its tree-sitter
+/// tree is made when the file is instrumented and dropped after, so that a
+/// large tree is never held whole in memory.
 struct Parsed {
     file: SourceFile,
-    tree: Tree,
     settings: Arc<Settings>,
 }
 
@@ -123,7 +123,11 @@ pub struct FilePlan {
 impl FilePlan {
     /// Plans and applies the selected fixes in memory.
     pub fn instrument(&self, selection: python::Selection) -> python::Instrumented {
-        python::instrument(&self.parsed.file, &self.parsed.tree, &self.refs, &self.parsed.settings, selection)
+        let tree = match python::parse::tree(&self.parsed.file.text) {
+            Ok(tree) => tree,
+            Err(err) => return python::Instrumented { invalid_input: Some(err), ..python::Instrumented::default() },
+        };
+        python::instrument(&self.parsed.file, &tree, &self.refs, &self.parsed.settings, selection)
     }
 
     /// The decoded text (no BOM) that fixes' edits apply to.
@@ -176,6 +180,10 @@ pub fn plan(options: &Options) -> Plan {
     let resolver = config::Resolver::default();
     let prefilter =
         AhoCorasick::builder().ascii_case_insensitive(true).build(PREFILTER_TOKENS).expect("fixed patterns build");
+    let registration_prefilter = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&PREFILTER_TOKENS[..5])
+        .expect("fixed patterns build");
 
     let mut problems: Vec<FileReport> = walk_errors
         .into_iter()
@@ -222,13 +230,23 @@ pub fn plan(options: &Options) -> Plan {
             if !prefilter.is_match(&bytes) {
                 return Stage1::Other(canonical, path.clone());
             }
-            match read_parsed(path, bytes, settings) {
-                Ok(parsed) => {
-                    let facts = python::module_facts(&parsed.tree, &parsed.file.text);
-                    Stage1::Parsed(canonical, Box::new(parsed), facts)
+            let registers = registration_prefilter.is_match(&bytes);
+            let parsed = match read_parsed(path, bytes, settings) {
+                Ok(parsed) => parsed,
+                Err(unreadable) => return Stage1::Report(unreadable.report(shown), None),
+            };
+            // Only files that may register entrypoints need a tree now, for the links.
+            let facts = if registers {
+                match python::parse::tree(&parsed.file.text) {
+                    Ok(tree) => python::module_facts(&tree, &parsed.file.text),
+                    Err(err) => {
+                        return Stage1::Report(FileReport::error(shown, (err.line, err.column), err.message), None)
+                    }
                 }
-                Err(unreadable) => Stage1::Report(unreadable.report(shown), None),
-            }
+            } else {
+                ModuleFacts::default()
+            };
+            Stage1::Parsed(canonical, Box::new(parsed), facts)
         })
         .collect();
 
@@ -383,9 +401,9 @@ impl Unreadable {
 fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<Parsed, Unreadable> {
     let file = SourceFile::decode(path, bytes)
         .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
-    let tree = python::parse::parse(&file.text)
+    python::parse::check_syntax(&file.text)
         .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
-    Ok(Parsed { file, tree, settings })
+    Ok(Parsed { file, settings })
 }
 
 /// Instruments one file with every fix, in memory: its report (with the diff)

@@ -29,6 +29,11 @@ thread_local! {
 /// transforms work on.
 pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
     check_syntax(text)?;
+    tree(text)
+}
+
+/// The tree-sitter tree of a text the strict parser already accepted.
+pub fn tree(text: &str) -> Result<Tree, SyntaxError> {
     let tree = PARSER.with(|parser| parser.borrow_mut().parse(text, None)).ok_or_else(|| SyntaxError {
         line: 1,
         column: 1,
