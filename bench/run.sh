@@ -49,6 +49,8 @@ fi
 log "cargo build --release (binary and parse_floor example)"
 cargo build --release --quiet
 cargo build --release --quiet --example parse_floor
+# The source the measured binary was built from (the tree may move on during the run).
+VOF_REV="git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src templates Cargo.toml Cargo.lock || echo ', with uncommitted changes in src')"
 mkdir -p "$BIN" "$OUT"
 cp target/release/voice-otel-fix "$BIN/voice-otel-fix"
 cp target/release/examples/parse_floor "$BIN/parse_floor"
@@ -130,7 +132,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "load_before=$load_before"
   echo "load_after=$load_after"
   echo "runs=$RUNS"
-  echo "voice-otel-fix=$("$VOF" --version) (git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src templates Cargo.toml Cargo.lock || echo ', uncommitted changes in src'))"
+  echo "voice-otel-fix=$("$VOF" --version) ($VOF_REV, built at the start of the run)"
   echo "rustc=$(rustc --version)"
   echo "rg=$(rg --version | head -1)"
   echo "ast-grep=$("$SG" --version)"

@@ -168,7 +168,7 @@ fn main() -> ExitCode {
         }
         Format::Text => {}
     }
-    print_problems(&report);
+    print_problems(&report, mode == Mode::Check);
     if matches!(cli.format, Format::Text) {
         print_packages(&report, mode == Mode::Apply);
         eprintln!("{}", report.summary_line(mode == Mode::Apply));
@@ -207,7 +207,7 @@ fn interactive(options: &Options, cli: &Cli, color: bool) -> ExitCode {
         Ok(mut reports) => {
             reports.extend(problems);
             let report = finish(reports, summary);
-            print_problems(&report);
+            print_problems(&report, false);
             eprintln!("{}", report.summary_line(true));
             if report.has_io_error() {
                 ExitCode::from(2)
@@ -285,7 +285,7 @@ fn print_packages(report: &Report, applied: bool) {
 }
 
 /// Per-file errors and diagnostics, as `path:line:col: kind: message` on stderr.
-fn print_problems(report: &Report) {
+fn print_problems(report: &Report, list_fixes: bool) {
     for file in &report.files {
         if file.status == FileStatus::Error || (file.status == FileStatus::Skipped && file.io_error) {
             let (line, column) = file.error_at.unwrap_or((1, 1));
@@ -297,6 +297,12 @@ fn print_problems(report: &Report) {
             }
         }
         for finding in &file.findings {
+            // What a fix adds is in the diff; `--check` lists it too, as a rule.
+            let fix_rule =
+                voice_otel_fix::python::rules::FIX_RULES.iter().any(|r| finding.code.as_deref() == Some(r.code));
+            if fix_rule && !list_fixes {
+                continue;
+            }
             if let (Some(code), Some(message)) = (&finding.code, &finding.message) {
                 eprintln!("{}:{}:{}: warning: {code} {message}", file.path, finding.line, finding.column);
             }

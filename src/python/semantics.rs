@@ -100,9 +100,14 @@ impl<'t> Semantics<'t> {
         }
     }
 
-    /// The qualified name of the function a call calls.
+    /// The qualified name of the function a call calls; a generic class
+    /// (`AgentSession[Userdata](...)`) is its class.
     pub fn callee(&self, call: Node, source: &str) -> Option<String> {
-        self.qualified_name(call.child_by_field_name("function")?, source)
+        let mut function = call.child_by_field_name("function")?;
+        if function.kind() == "subscript" {
+            function = function.child_by_field_name("value")?;
+        }
+        self.qualified_name(function, source)
     }
 }
 
