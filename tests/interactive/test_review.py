@@ -150,3 +150,18 @@ def test_help_and_split(agent_dir):
     child.expect("cannot be split further")
     answer(child, "d")
     finish(child)
+
+
+def test_progress_bar_on_a_terminal_for_large_trees(tmp_path):
+    source = (FIXTURE / "before" / "agent.py").read_text()
+    for i in range(250):
+        (tmp_path / f"agent_{i}.py").write_text(source)
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
+    child = pexpect.spawn(BIN, ["--dry-run", "--color", "never", "."], cwd=str(tmp_path), env=env,
+                          dimensions=(40, 160), timeout=60, encoding="utf-8")
+    child.expect(r"\[[#.]{30}\] \d+/250 files")
+    child.expect(r"250 files scanned")
+    child.expect(pexpect.EOF)
+    # Without a terminal there is no progress line.
+    plain = subprocess.run([BIN, "--dry-run", "."], cwd=tmp_path, capture_output=True, text=True)
+    assert "/250 files" not in plain.stderr
