@@ -233,11 +233,12 @@ fn find_config(dir: &Path) -> Option<PathBuf> {
     }
     let pyproject = dir.join("pyproject.toml");
     let text = std::fs::read_to_string(&pyproject).ok()?;
-    text.contains("voice-otel-fix").then_some(pyproject).filter(|p| {
-        toml::from_str::<Pyproject>(&std::fs::read_to_string(p).unwrap_or_default())
-            .map(|py| py.tool.and_then(|t| t.voice_otel_fix).is_some())
-            .unwrap_or(true)
-    })
+    if !text.contains("voice-otel-fix") {
+        return None;
+    }
+    // A pyproject that does not parse is taken, so that `load` reports where it breaks.
+    let ours = toml::from_str::<Pyproject>(&text).map(|py| py.tool.and_then(|t| t.voice_otel_fix).is_some());
+    ours.unwrap_or(true).then_some(pyproject)
 }
 
 /// Loads one config file, following `extend`.

@@ -17,6 +17,17 @@ impl Edit {
         Edit { start: at, end: at, text: text.into(), order: 0 }
     }
 
+    /// Inserts whole rendered `lines` (each ending with `line_ending`) at a line
+    /// start. At the end of a file without a final newline, the lines go after
+    /// a new line ending and the file still ends without one.
+    pub fn lines(source: &str, at: usize, lines: &str, line_ending: &str) -> Edit {
+        if at == source.len() && !source.is_empty() && !source.ends_with('\n') {
+            let body = lines.strip_suffix(line_ending).unwrap_or(lines);
+            return Edit::insert(at, format!("{line_ending}{body}"));
+        }
+        Edit::insert(at, lines)
+    }
+
     pub fn indent(at: usize, text: impl Into<String>) -> Edit {
         Edit { start: at, end: at, text: text.into(), order: 1 }
     }

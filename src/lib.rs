@@ -76,15 +76,14 @@ impl Options {
     }
 }
 
-/// Bytes that a file registering an entrypoint or calling a provider SDK must contain
-/// (matched ASCII case-insensitively).
-const PREFILTER_TOKENS: &[&str] = &[
-    // entrypoint registrations and sessions
-    "entrypoint_fnc",
-    "rtc_session",
-    "workeroptions",
-    "serveroptions",
-    "agentserver",
+/// The byte prefilter (matched ASCII case-insensitively): a file that may
+/// register an entrypoint (or make the `AgentServer`) contains one of these…
+const REGISTRATION_TOKENS: &[&str] =
+    &["entrypoint_fnc", "rtc_session", "workeroptions", "serveroptions", "agentserver"];
+
+/// …and any other file worth parsing one of these.
+const OTHER_TOKENS: &[&str] = &[
+    // sessions and plugins
     "agentsession",
     "livekit.plugins",
     // provider SDKs (words as rare as the SDK's name; `together` and `cohere` are English)
@@ -178,12 +177,12 @@ pub fn plan(options: &Options) -> Plan {
     let cwd = std::env::current_dir().unwrap_or_default();
     let (files, walk_errors) = walk::python_files(&options.paths, &options.excludes);
     let resolver = config::Resolver::default();
-    let prefilter =
-        AhoCorasick::builder().ascii_case_insensitive(true).build(PREFILTER_TOKENS).expect("fixed patterns build");
-    let registration_prefilter = AhoCorasick::builder()
+    let prefilter = AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(&PREFILTER_TOKENS[..5])
+        .build(REGISTRATION_TOKENS.iter().chain(OTHER_TOKENS))
         .expect("fixed patterns build");
+    let registration_prefilter =
+        AhoCorasick::builder().ascii_case_insensitive(true).build(REGISTRATION_TOKENS).expect("fixed patterns build");
 
     let mut problems: Vec<FileReport> = walk_errors
         .into_iter()

@@ -190,6 +190,14 @@ pub fn after_logical_line(source: &str, offset: usize) -> usize {
     }
 }
 
+/// Where a new line can go after a statement that ends at `end`: the start of
+/// the next line, or `None` when code other than a comment follows on its line.
+pub fn line_after_statement(source: &str, end: usize) -> Option<usize> {
+    let next = next_line_start(source, end);
+    let rest = source[end..next].trim();
+    (rest.is_empty() || rest.starts_with('#')).then_some(next)
+}
+
 /// The whitespace before `offset` on its line, when only whitespace precedes it.
 pub fn indentation_at(source: &str, offset: usize) -> Option<&str> {
     let start = line_start(source, offset);

@@ -32,7 +32,7 @@ use tree_sitter::Node;
 use crate::edit::Edit;
 use crate::python::detect::clients::livekit_llm;
 use crate::python::semantics::{is_livekit_agents, Semantics};
-use crate::python::syntax::{descendants, indentation_at, keyword_argument, next_line_start, string_value, text};
+use crate::python::syntax::{descendants, indentation_at, keyword_argument, line_after_statement, string_value, text};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
 
@@ -113,12 +113,9 @@ pub fn plan(
     if already_subscribed(creation, root, source) {
         return Ok(None);
     }
-    let end = creation.statement.end_byte();
-    let line_end = next_line_start(source, end);
-    let rest = source[end..line_end].trim();
-    if !(rest.is_empty() || rest.starts_with('#')) {
+    let Some(line_end) = line_after_statement(source, creation.statement.end_byte()) else {
         return Err("statements share a line with the AgentSession; its LLM usage is not counted");
-    }
+    };
     let Some(indent) = indentation_at(source, creation.statement.start_byte()) else {
         return Err("the AgentSession's statement does not start its line; its LLM usage is not counted");
     };
@@ -141,16 +138,8 @@ pub fn plan(
     holes.insert("plugin", creation.plugin.as_ref().map_or("None".to_string(), |p| format!("\"{p}\"")));
     holes.insert("use_case", format!("\"{}\"", cx.use_case));
     let layout = Layout { indent: &indent, unit: cx.file_unit, line_ending: cx.line_ending };
-    let mut text = String::new();
-    if line_end == source.len() && !source.ends_with('\n') {
-        text.push_str(cx.line_ending);
-    }
-    text.push_str(&template::FRAMEWORK_SUBSCRIBE.render(&holes, &layout));
-    if line_end == source.len() && !source.ends_with('\n') {
-        text.truncate(text.len() - cx.line_ending.len());
-    }
     needs.framework(cx.deprecated_event);
-    Ok(Some(Edit::insert(line_end, text)))
+    Ok(Some(Edit::lines(source, line_end, &template::FRAMEWORK_SUBSCRIBE.render(&holes, &layout), cx.line_ending)))
 }
 
 /// The session's variable, or `Class.attribute` for `self.attribute`.

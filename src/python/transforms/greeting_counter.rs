@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::edit::Edit;
-use crate::python::syntax::{indentation_at, is_async, next_line_start, same_scope_descendants, text};
+use crate::python::syntax::{indentation_at, is_async, line_after_statement, same_scope_descendants, text};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::bounded_span::HelperCall;
 use crate::python::transforms::module_setup::{Instrument, ModuleNames, Needs};
@@ -69,12 +69,9 @@ pub fn plan(
             "greeting helper's result is used by a statement that ends the flow; voice.greetings.delivered not counted",
         );
     }
-    let end = statement.end_byte();
-    let line_end = next_line_start(source, end);
-    let rest = source[end..line_end].trim();
-    if !(rest.is_empty() || rest.starts_with('#')) {
+    let Some(line_end) = line_after_statement(source, statement.end_byte()) else {
         return Err("statements share a line with the greeting call; voice.greetings.delivered not counted");
-    }
+    };
     let Some(indent) = indentation_at(source, statement.start_byte()) else {
         return Err("greeting call does not start its line; voice.greetings.delivered not counted");
     };
@@ -85,14 +82,6 @@ pub fn plan(
     let mut holes: HashMap<&str, String> = names.holes();
     holes.insert("tenant_id", session.tenant_id.clone());
     let layout = Layout { indent: &indent, unit: &session.unit, line_ending };
-    let mut text = String::new();
-    if line_end == source.len() && !source.ends_with('\n') {
-        text.push_str(line_ending);
-    }
-    text.push_str(&template::GREETING_DELIVERED.render(&holes, &layout));
-    if line_end == source.len() && !source.ends_with('\n') {
-        text.truncate(text.len() - line_ending.len());
-    }
     needs.instruments.insert(Instrument::GreetingsDelivered);
-    Ok(Edit::insert(line_end, text))
+    Ok(Edit::lines(source, line_end, &template::GREETING_DELIVERED.render(&holes, &layout), line_ending))
 }
