@@ -200,14 +200,34 @@ impl std::fmt::Display for ConfigError {
 #[derive(Default)]
 pub struct Resolver {
     by_dir: Mutex<HashMap<PathBuf, Result<Arc<Settings>, ConfigError>>>,
+    /// Directories as walked → with their symlinks resolved (one `realpath` per directory, not per file).
+    canonical_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
 }
 
 impl Resolver {
     /// The settings for a file (from its directory upwards).
     pub fn for_file(&self, file: &Path) -> Result<Arc<Settings>, ConfigError> {
+        self.for_dir(&self.canonical_dir(file))
+    }
+
+    /// The file's path with every symlink resolved, like `std::fs::canonicalize`
+    /// (or the path itself when it cannot be resolved).
+    pub fn canonical(&self, file: &Path) -> PathBuf {
+        let is_link = std::fs::symlink_metadata(file).map(|m| m.file_type().is_symlink()).unwrap_or(true);
+        match file.file_name() {
+            Some(name) if !is_link => self.canonical_dir(file).join(name),
+            _ => std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf()),
+        }
+    }
+
+    fn canonical_dir(&self, file: &Path) -> PathBuf {
         let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        self.for_dir(&dir)
+        if let Some(found) = self.canonical_dirs.lock().unwrap().get(dir) {
+            return found.clone();
+        }
+        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        self.canonical_dirs.lock().unwrap().insert(dir.to_path_buf(), canonical.clone());
+        canonical
     }
 
     fn for_dir(&self, dir: &Path) -> Result<Arc<Settings>, ConfigError> {

@@ -10,6 +10,7 @@ pub mod diff;
 mod gitdirty;
 pub use gitdirty::dirty_files;
 pub mod edit;
+mod prefilter;
 mod progress;
 pub mod python;
 pub mod report;
@@ -24,7 +25,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
 use config::Settings;
@@ -76,38 +76,23 @@ impl Options {
     }
 }
 
-/// The byte prefilter (matched ASCII case-insensitively): a file that may
-/// register an entrypoint (or make the `AgentServer`) contains one of these…
-const REGISTRATION_TOKENS: &[&str] =
-    &["entrypoint_fnc", "rtc_session", "workeroptions", "serveroptions", "agentserver"];
-
-/// …and any other file worth parsing one of these.
-const OTHER_TOKENS: &[&str] = &[
-    // sessions and plugins
-    "agentsession",
-    "livekit.plugins",
-    // provider SDKs (words as rare as the SDK's name; `together` and `cohere` are English)
-    "anthropic",
-    "openai",
-    "genai",
-    "mistralai",
-    "import cohere",
-    "from cohere",
-    "litellm",
-    "bedrock",
-    "groq",
-    "import together",
-    "from together",
-    // the style rules read OpenTelemetry code
-    "opentelemetry",
-];
-
 /// A file read, decoded and accepted by the strict parser. Its tree-sitter
 /// tree is made when the file is instrumented and dropped after, so that a
 /// large tree is never held whole in memory.
 struct Parsed {
     file: SourceFile,
     settings: Arc<Settings>,
+    /// A file that registers entrypoints is parsed before the links are known,
+    /// for its module facts. It is instrumented with every fix right then, for
+    /// the entrypoints it registers itself, rather than parsed a second time:
+    /// kept for when no other module registers anything in it (almost always).
+    early: Option<Early>,
+}
+
+/// A file instrumented with every fix before the links were known.
+struct Early {
+    refs: Vec<EntrypointRef>,
+    result: python::Instrumented,
 }
 
 /// A file the tool will look at closely: parsed, with the entrypoints that other
@@ -117,11 +102,19 @@ pub struct FilePlan {
     pub shown: String,
     parsed: Parsed,
     refs: Vec<EntrypointRef>,
+    /// What instrumenting with every fix gave before the links were known, when
+    /// the links did not change it; taken by the first `instrument(All)`.
+    early: std::sync::Mutex<Option<python::Instrumented>>,
 }
 
 impl FilePlan {
     /// Plans and applies the selected fixes in memory.
     pub fn instrument(&self, selection: python::Selection) -> python::Instrumented {
+        if matches!(selection, python::Selection::All) {
+            if let Some(result) = self.early.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                return result;
+            }
+        }
         let tree = match python::parse::tree(&self.parsed.file.text) {
             Ok(tree) => tree,
             Err(err) => return python::Instrumented { invalid_input: Some(err), ..python::Instrumented::default() },
@@ -177,12 +170,7 @@ pub fn plan(options: &Options) -> Plan {
     let cwd = std::env::current_dir().unwrap_or_default();
     let (files, walk_errors) = walk::python_files(&options.paths, &options.excludes);
     let resolver = config::Resolver::default();
-    let prefilter = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(REGISTRATION_TOKENS.iter().chain(OTHER_TOKENS))
-        .expect("fixed patterns build");
-    let registration_prefilter =
-        AhoCorasick::builder().ascii_case_insensitive(true).build(REGISTRATION_TOKENS).expect("fixed patterns build");
+    let prefilter = prefilter::Prefilter::default();
 
     let mut problems: Vec<FileReport> = walk_errors
         .into_iter()
@@ -204,7 +192,7 @@ pub fn plan(options: &Options) -> Plan {
         .par_iter()
         .map(|path| {
             let shown = display(path, &cwd);
-            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            let canonical = resolver.canonical(path);
             let settings = match resolver.for_file(path) {
                 Ok(settings) => with_rule_options(settings, options),
                 Err(err) => {
@@ -226,22 +214,30 @@ pub fn plan(options: &Options) -> Plan {
                     return Stage1::Report(report, None);
                 }
             };
-            if !prefilter.is_match(&bytes) {
-                return Stage1::Other(canonical, path.clone());
-            }
-            let registers = registration_prefilter.is_match(&bytes);
+            let registers = match prefilter.verdict(&bytes) {
+                prefilter::Verdict::Skip => return Stage1::Other(canonical, path.clone()),
+                prefilter::Verdict::Parse => false,
+                prefilter::Verdict::ParseRegistering => true,
+            };
             let parsed = match read_parsed(path, bytes, settings) {
                 Ok(parsed) => parsed,
                 Err(unreadable) => return Stage1::Report(unreadable.report(shown), None),
             };
             // Only files that may register entrypoints need a tree now, for the links.
+            let mut parsed = parsed;
             let facts = if registers {
-                match python::parse::tree(&parsed.file.text) {
-                    Ok(tree) => python::module_facts(&tree, &parsed.file.text),
+                let tree = match python::parse::tree(&parsed.file.text) {
+                    Ok(tree) => tree,
                     Err(err) => {
                         return Stage1::Report(FileReport::error(shown, (err.line, err.column), err.message), None)
                     }
-                }
+                };
+                let facts = python::module_facts(&tree, &parsed.file.text);
+                let own = HashMap::from([(canonical.clone(), facts)]);
+                let refs = link::link(&own).remove(&canonical).unwrap_or_default();
+                let result = python::instrument(&parsed.file, &tree, &refs, &parsed.settings, python::Selection::All);
+                parsed.early = Some(Early { refs, result });
+                own.into_values().next().unwrap_or_default()
             } else {
                 ModuleFacts::default()
             };
@@ -302,10 +298,10 @@ pub fn plan(options: &Options) -> Plan {
     }
     let mut files: Vec<FilePlan> = parsed
         .into_iter()
-        .map(|(canonical, parsed)| FilePlan {
-            shown: display(&parsed.file.path, &cwd),
-            refs: entrypoints.remove(&canonical).unwrap_or_default(),
-            parsed,
+        .map(|(canonical, mut parsed)| {
+            let refs = entrypoints.remove(&canonical).unwrap_or_default();
+            let early = parsed.early.take().filter(|early| early.refs == refs).map(|early| early.result);
+            FilePlan { shown: display(&parsed.file.path, &cwd), refs, parsed, early: std::sync::Mutex::new(early) }
         })
         .collect();
     files.sort_by(|a, b| a.shown.cmp(&b.shown));
@@ -402,7 +398,7 @@ fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<P
         .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
     python::parse::check_syntax(&file.text)
         .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
-    Ok(Parsed { file, settings })
+    Ok(Parsed { file, settings, early: None })
 }
 
 /// Instruments one file with every fix, in memory: its report (with the diff)

@@ -2,34 +2,54 @@
 //! version it pins (`pyproject.toml`, `requirements*.txt`), to choose between
 //! `session_usage_updated` (1.5 and later) and the older `metrics_collected`.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+
+/// Answers per directory, for the whole process: every file of a directory
+/// asks the same question, and listing a large directory once per file is slow.
+static BY_DIR: LazyLock<Mutex<HashMap<(PathBuf, usize), Option<(u32, u32)>>>> = LazyLock::new(Default::default);
+
+/// How many directories up a project file is looked for.
+const DEPTH: usize = 12;
 
 /// The livekit-agents version the nearest project file pins (the lower bound
 /// of its requirement), or `None` when no project file names it.
 pub fn livekit_agents_version(file: &Path) -> Option<(u32, u32)> {
     let dir = std::fs::canonicalize(file).ok()?.parent()?.to_path_buf();
-    for ancestor in dir.ancestors().take(12) {
-        let mut candidates = vec![ancestor.join("pyproject.toml")];
-        if let Ok(entries) = std::fs::read_dir(ancestor) {
-            let mut requirements: Vec<_> = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    name.starts_with("requirements") && name.ends_with(".txt")
-                })
-                .collect();
-            requirements.sort();
-            candidates.extend(requirements);
-        }
-        for candidate in candidates {
-            let Ok(text) = std::fs::read_to_string(&candidate) else { continue };
-            if let Some(version) = version_in(&text) {
-                return Some(version);
-            }
-        }
+    in_dir(&dir, DEPTH)
+}
+
+/// The version pinned in `dir` or in one of its `depth - 1` ancestors.
+fn in_dir(dir: &Path, depth: usize) -> Option<(u32, u32)> {
+    if depth == 0 {
+        return None;
     }
-    None
+    let key = (dir.to_path_buf(), depth);
+    if let Some(found) = BY_DIR.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return *found;
+    }
+    let found = pinned_here(dir).or_else(|| dir.parent().and_then(|parent| in_dir(parent, depth - 1)));
+    BY_DIR.lock().unwrap_or_else(|e| e.into_inner()).insert(key, found);
+    found
+}
+
+/// The version the `pyproject.toml` or a `requirements*.txt` of `dir` pins.
+fn pinned_here(dir: &Path) -> Option<(u32, u32)> {
+    let mut candidates = vec![dir.join("pyproject.toml")];
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut requirements: Vec<_> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                name.starts_with("requirements") && name.ends_with(".txt")
+            })
+            .collect();
+        requirements.sort();
+        candidates.extend(requirements);
+    }
+    candidates.into_iter().find_map(|candidate| version_in(&std::fs::read_to_string(candidate).ok()?))
 }
 
 /// The first `livekit-agents` requirement's version: `livekit-agents[openai]~=1.2`,

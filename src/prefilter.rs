@@ -1,0 +1,244 @@
+//! The byte prefilter: which files are worth parsing at all, decided from the
+//! raw bytes before decoding, like ripgrep decides a match.
+//!
+//! One Aho-Corasick automaton finds two kinds of token (case-sensitive, as Python
+//! names are, which also lets it use its SIMD prefilter):
+//!
+//! - *anywhere* tokens, which keep a file wherever they occur: the ways an
+//!   entrypoint is registered (`entrypoint_fnc`, `rtc_session`, …), an
+//!   `AgentSession(` / `AgentSession[` being made, a LiveKit plugin,
+//!   `opentelemetry` (the style rules read it) and the `bedrock-runtime` client;
+//! - *import* tokens, the provider SDKs' module names (`openai`, `anthropic`,
+//!   `genai`, …), which keep a file only when one occurs in an `import` or
+//!   `from` statement. The detectors only ever know a provider from a name the
+//!   file imports, so a file that merely mentions `openai` in a docstring, or an
+//!   SDK's own sources importing each other relatively, cannot hold a call site.
+//!
+//! The statement test is deliberately generous (a line that starts with
+//! `import`/`from`, or continues one through `(` or `\`): a false "keep" costs a
+//! parse, a false "skip" would lose an instrumentation.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+
+/// Tokens that keep a file wherever they occur. The first five are the
+/// registration tokens (see [`Prefilter::registers`]).
+const ANYWHERE: &[&str] = &[
+    "entrypoint_fnc",
+    "rtc_session",
+    "WorkerOptions",
+    "ServerOptions",
+    "AgentServer",
+    // sessions made here (plain or generic) and LiveKit plugins
+    "AgentSession(",
+    "AgentSession[",
+    "livekit.plugins",
+    // the style rules read OpenTelemetry code
+    "opentelemetry",
+    // `boto3.client("bedrock-runtime")`, `agents.inference.LLM(...)`
+    "bedrock-runtime",
+    "inference.LLM(",
+];
+
+/// How many of [`ANYWHERE`] say the file may register an entrypoint.
+const REGISTRATION: usize = 5;
+
+/// Provider SDKs' top-level modules: they keep a file only where they are
+/// imported as a module (`import openai`, `import os, groq`, `from anthropic.types
+/// import X`), not as a name from another module (`from sympy import together`).
+const ROOT_MODULES: &[&str] = &["anthropic", "openai", "mistralai", "cohere", "litellm", "groq", "together"];
+
+/// Submodules that keep a file where an import statement naming their parent
+/// package mentions them (`from google import genai`, `import google.genai`,
+/// `from livekit.agents import inference`).
+const SUBMODULES: &[(&str, &str)] = &[("genai", "google"), ("inference", "livekit")];
+
+/// What the prefilter says about a file's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing in it can matter: not parsed.
+    Skip,
+    /// Worth parsing.
+    Parse,
+    /// Worth parsing, and it may register an entrypoint (its module facts are needed for the links).
+    ParseRegistering,
+}
+
+/// The compiled prefilter; build it once and share it between threads.
+pub struct Prefilter {
+    automaton: AhoCorasick,
+}
+
+impl Default for Prefilter {
+    fn default() -> Self {
+        let automaton = AhoCorasickBuilder::new()
+            // `inference.LLM(` wins over `inference`
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(ANYWHERE.iter().chain(ROOT_MODULES).chain(SUBMODULES.iter().map(|(name, _)| name)))
+            .expect("fixed patterns build");
+        Prefilter { automaton }
+    }
+}
+
+impl Prefilter {
+    /// Looks at a file's bytes.
+    pub fn verdict(&self, bytes: &[u8]) -> Verdict {
+        let mut keep = false;
+        for found in self.automaton.find_iter(bytes) {
+            let pattern = found.pattern().as_usize();
+            if pattern < REGISTRATION {
+                return Verdict::ParseRegistering;
+            }
+            if keep {
+                continue;
+            }
+            keep = if pattern < ANYWHERE.len() {
+                true
+            } else if !whole_word(bytes, found.start(), found.end()) {
+                false
+            } else if let Some((_, parent)) =
+                (pattern - ANYWHERE.len()).checked_sub(ROOT_MODULES.len()).and_then(|i| SUBMODULES.get(i))
+            {
+                import_statement(bytes, found.start())
+                    .is_some_and(|statement| contains(&bytes[statement..found.start()], parent.as_bytes()))
+            } else {
+                import_statement(bytes, found.start())
+                    .is_some_and(|statement| imported_as_module(&bytes[statement..found.start()]))
+            };
+        }
+        if keep {
+            Verdict::Parse
+        } else {
+            Verdict::Skip
+        }
+    }
+}
+
+/// Whether a name that follows `before` (an import statement's text up to it)
+/// is the root of an imported module: right after `from`, or after `import` or
+/// a comma in an `import` statement.
+fn imported_as_module(before: &[u8]) -> bool {
+    // The statement it is in, after any `;`.
+    let statement = trim_start(before.rsplit(|&b| b == b';').next().unwrap_or(before));
+    let before = trim_end_continued(statement);
+    if statement.starts_with(b"from") {
+        before == b"from"
+    } else {
+        ends_with_word(before, b"import") || before.ends_with(b",")
+    }
+}
+
+/// `bytes` without trailing blanks, line breaks and backslash continuations.
+fn trim_end_continued(bytes: &[u8]) -> &[u8] {
+    let keep = bytes.len() - bytes.iter().rev().take_while(|b| b.is_ascii_whitespace() || **b == b'\\').count();
+    &bytes[..keep]
+}
+
+fn ends_with_word(bytes: &[u8], word: &[u8]) -> bool {
+    bytes.ends_with(word) && (bytes.len() == word.len() || !bytes[bytes.len() - word.len() - 1].is_ascii_alphanumeric())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Whether `bytes[start..end]` is a whole identifier (`openai`, not `configuration_openai`).
+fn whole_word(bytes: &[u8], start: usize, end: usize) -> bool {
+    let identifier = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
+    !(start > 0 && identifier(&bytes[start - 1])) && !bytes.get(end).is_some_and(identifier)
+}
+
+/// Where the `import`/`from` statement the byte at `at` may sit in starts: its
+/// line starts one, or continues one (the lines before it open a parenthesis or
+/// end in a backslash, back to a line that starts one).
+fn import_statement(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut start = line_start(bytes, at);
+    // `x = 1; import groq`: the statement after the last `;`.
+    if let Some(semicolon) = bytes[start..at].iter().rposition(|&b| b == b';') {
+        let after = trim_start(&bytes[start + semicolon + 1..at]);
+        if after.starts_with(b"import") || after.starts_with(b"from") {
+            return Some(start + semicolon + 1);
+        }
+    }
+    // At most this many lines back through a parenthesised or continued import.
+    for _ in 0..64 {
+        let line = trim_start(&bytes[start..]);
+        if line.starts_with(b"import") || line.starts_with(b"from") {
+            return Some(start);
+        }
+        if start == 0 {
+            return None;
+        }
+        let previous_start = line_start(bytes, start - 1);
+        let previous = trim_end(&bytes[previous_start..start - 1]);
+        let continues = previous.ends_with(b"\\")
+            || previous.ends_with(b"(")
+            || previous.ends_with(b",")
+            || (previous.contains(&b'(') && !previous.contains(&b')'));
+        if !continues {
+            return None;
+        }
+        start = previous_start;
+    }
+    None
+}
+
+fn line_start(bytes: &[u8], at: usize) -> usize {
+    bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let skip = bytes.iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\x0c')).count();
+    &bytes[skip..]
+}
+
+fn trim_end(bytes: &[u8]) -> &[u8] {
+    let keep = bytes.len() - bytes.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+    &bytes[..keep]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(source: &str) -> Verdict {
+        Prefilter::default().verdict(source.as_bytes())
+    }
+
+    #[test]
+    fn registration_tokens_mark_registering_files() {
+        assert_eq!(verdict("opts = WorkerOptions(entrypoint_fnc=entrypoint)\n"), Verdict::ParseRegistering);
+        assert_eq!(verdict("@server.rtc_session()\nasync def f(ctx): ...\n"), Verdict::ParseRegistering);
+    }
+
+    #[test]
+    fn provider_names_count_only_in_imports() {
+        assert_eq!(verdict("import openai\n"), Verdict::Parse);
+        assert_eq!(verdict("import os, anthropic as a\n"), Verdict::Parse);
+        assert_eq!(verdict("    from openai.types import X\n"), Verdict::Parse);
+        assert_eq!(verdict("from google import genai\n"), Verdict::Parse);
+        assert_eq!(verdict("from google import (\n    types,\n    genai,\n)\n"), Verdict::Parse);
+        assert_eq!(verdict("import os, \\\n    litellm\n"), Verdict::Parse);
+        assert_eq!(verdict("from livekit.agents import inference\n"), Verdict::Parse);
+        assert_eq!(verdict("\"\"\"Talks to OpenAI.\"\"\"\nfrom ._client import Client\n"), Verdict::Skip);
+        assert_eq!(verdict("x = call(openai)\n"), Verdict::Skip);
+        assert_eq!(verdict("from .configuration_openai import Config\nimport openai_like\n"), Verdict::Skip);
+        assert_eq!(verdict("# anthropic\nprint('together')\n"), Verdict::Skip);
+        assert_eq!(verdict("from sympy import (\n    horner, together,\n)\n"), Verdict::Skip);
+        assert_eq!(verdict("from sympy.logic.inference import satisfiable\n"), Verdict::Skip);
+        assert_eq!(verdict("from x.openai import y\n"), Verdict::Skip);
+        assert_eq!(verdict("x = 1; import groq\n"), Verdict::Parse);
+        assert_eq!(verdict("from livekit.agents.inference import LLM\n"), Verdict::Parse);
+        assert_eq!(verdict("import google.genai as g\n"), Verdict::Parse);
+        assert_eq!(verdict("llm = agents.inference.LLM(model=m)\n"), Verdict::Parse);
+    }
+
+    #[test]
+    fn anywhere_tokens_keep_the_file() {
+        assert_eq!(verdict("s = AgentSession(llm=x)\n"), Verdict::Parse);
+        assert_eq!(verdict("s = voice.AgentSession[Data](llm=x)\n"), Verdict::Parse);
+        assert_eq!(verdict("c = boto3.client(\"bedrock-runtime\")\n"), Verdict::Parse);
+        assert_eq!(verdict("from opentelemetry import trace\n"), Verdict::Parse);
+        assert_eq!(verdict("def f(session: AgentSession) -> None: ...\n"), Verdict::Skip);
+        assert_eq!(verdict(""), Verdict::Skip);
+    }
+}
