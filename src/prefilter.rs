@@ -144,7 +144,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// Whether `bytes[start..end]` is a whole identifier (`openai`, not `configuration_openai`).
 fn whole_word(bytes: &[u8], start: usize, end: usize) -> bool {
     let identifier = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
-    !(start > 0 && identifier(&bytes[start - 1])) && !bytes.get(end).is_some_and(identifier)
+    let before = start.checked_sub(1).map(|i| &bytes[i]);
+    !before.is_some_and(identifier) && !bytes.get(end).is_some_and(identifier)
 }
 
 /// Where the `import`/`from` statement the byte at `at` may sit in starts: its

@@ -8,7 +8,10 @@ use std::sync::{LazyLock, Mutex};
 
 /// Answers per directory, for the whole process: every file of a directory
 /// asks the same question, and listing a large directory once per file is slow.
-static BY_DIR: LazyLock<Mutex<HashMap<(PathBuf, usize), Option<(u32, u32)>>>> = LazyLock::new(Default::default);
+static BY_DIR: LazyLock<Mutex<HashMap<(PathBuf, usize), Option<Version>>>> = LazyLock::new(Default::default);
+
+/// A `(major, minor)` version.
+type Version = (u32, u32);
 
 /// How many directories up a project file is looked for.
 const DEPTH: usize = 12;
