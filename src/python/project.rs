@@ -8,7 +8,10 @@ use std::sync::{LazyLock, Mutex};
 
 /// Answers per directory, for the whole process: every file of a directory
 /// asks the same question, and listing a large directory once per file is slow.
-static BY_DIR: LazyLock<Mutex<HashMap<(PathBuf, usize), Option<Version>>>> = LazyLock::new(Default::default);
+static BY_DIR: LazyLock<Mutex<Answers>> = LazyLock::new(Default::default);
+
+/// (directory, depth still allowed) → the version pinned there or above.
+type Answers = HashMap<(PathBuf, usize), Option<Version>>;
 
 /// A `(major, minor)` version.
 type Version = (u32, u32);
