@@ -10,11 +10,14 @@ pub mod diff;
 mod gitdirty;
 pub use gitdirty::dirty_files;
 pub mod edit;
+pub mod fix;
+pub mod llm;
 mod prefilter;
 mod progress;
 pub mod python;
 pub mod report;
 pub mod review;
+pub mod rust;
 pub mod sarif;
 pub mod smoke;
 pub mod source;
@@ -59,6 +62,8 @@ pub struct Options {
     pub ignore: Vec<String>,
     /// Keep each fix's replacements for SARIF (`--format sarif`).
     pub sarif: bool,
+    /// `--add-deps`: add what the Rust rewrite needs to the crate's `Cargo.toml`.
+    pub add_deps: bool,
 }
 
 impl Options {
@@ -72,6 +77,7 @@ impl Options {
             select: None,
             ignore: Vec::new(),
             sarif: false,
+            add_deps: false,
         }
     }
 }
@@ -114,6 +120,9 @@ impl FilePlan {
             if let Some(result) = self.early.lock().unwrap_or_else(|e| e.into_inner()).take() {
                 return result;
             }
+        }
+        if walk::Language::of(&self.parsed.file.path) == walk::Language::Rust {
+            return rust::instrument(&self.parsed.file, &self.parsed.settings, selection);
         }
         let tree = match python::parse::tree(&self.parsed.file.text) {
             Ok(tree) => tree,
@@ -168,7 +177,7 @@ pub fn plan(options: &Options) -> Plan {
     // Deeply nested sources make deep trees: give the workers room (once per process).
     let _ = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build_global();
     let cwd = std::env::current_dir().unwrap_or_default();
-    let (files, walk_errors) = walk::python_files(&options.paths, &options.excludes);
+    let (files, walk_errors) = walk::source_files(&options.paths, &options.excludes);
     let resolver = config::Resolver::default();
     let prefilter = prefilter::Prefilter::default();
 
@@ -214,7 +223,12 @@ pub fn plan(options: &Options) -> Plan {
                     return Stage1::Report(report, None);
                 }
             };
-            let registers = match prefilter.verdict(&bytes) {
+            let language = walk::Language::of(path);
+            let verdict = match language {
+                walk::Language::Python => prefilter.verdict(&bytes),
+                walk::Language::Rust => prefilter.verdict_rust(&bytes),
+            };
+            let registers = match verdict {
                 prefilter::Verdict::Skip => return Stage1::Other(canonical, path.clone()),
                 prefilter::Verdict::Parse => false,
                 prefilter::Verdict::ParseRegistering => true,
@@ -357,7 +371,57 @@ pub fn run(options: &Options) -> Report {
         }
         reports.push(report);
     }
+    if options.add_deps {
+        let write = options.mode == Mode::Apply && refusal.is_none();
+        let manifests = add_dependencies(&mut reports, write);
+        reports.extend(manifests);
+    }
     finish(reports, summary)
+}
+
+/// `--add-deps`: one change per crate manifest, adding the lines its changed
+/// Rust files need; the files' own VOF132 diagnostics go.
+fn add_dependencies(reports: &mut [FileReport], write: bool) -> Vec<FileReport> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut by_manifest: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
+    for report in reports.iter_mut() {
+        let Some(needed) = report.dependencies.take() else { continue };
+        report.findings.retain(|f| f.code.as_deref() != Some("VOF132"));
+        let lines = by_manifest.entry(needed.manifest).or_default();
+        for line in needed.lines {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (manifest, lines) in by_manifest {
+        let shown = display(&manifest, &cwd);
+        let old = match std::fs::read(&manifest) {
+            Ok(old) => old,
+            Err(err) => {
+                let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
+                report.io_error = true;
+                out.push(report);
+                continue;
+            }
+        };
+        let text = String::from_utf8_lossy(&old);
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let new = rust::cargo::add(&text, &lines);
+        let mut report = FileReport::new(shown.clone(), FileStatus::Changed);
+        report.diff = diff::unified(&shown, &text, &new);
+        if write {
+            if let Err(err) = write::replace_atomically(&manifest, &old, new.as_bytes()) {
+                report.status = FileStatus::Error;
+                report.reason = Some(err.to_string());
+                report.error_at = Some((1, 1));
+                report.io_error = true;
+            }
+        }
+        out.push(report);
+    }
+    out
 }
 
 /// Sorts the reports and fills in the summary's counts.
@@ -396,8 +460,11 @@ impl Unreadable {
 fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<Parsed, Unreadable> {
     let file = SourceFile::decode(path, bytes)
         .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
-    python::parse::check_syntax(&file.text)
-        .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
+    let checked = match walk::Language::of(path) {
+        walk::Language::Python => python::parse::check_syntax(&file.text),
+        walk::Language::Rust => rust::parse::check_syntax(&file.text),
+    };
+    checked.map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
     Ok(Parsed { file, settings, early: None })
 }
 
@@ -424,6 +491,7 @@ pub fn instrument_file(file: &FilePlan, sarif: bool) -> (FileReport, Option<Vec<
     let new_bytes = file.encode(&new_text);
     report.diff = diff::unified(&file.shown, &file.original_text(), &String::from_utf8_lossy(&new_bytes));
     report.status = FileStatus::Changed;
+    report.dependencies = result.dependencies;
     if sarif {
         report.sarif = sarif::fixes_of(file, &result.fixes, &result.setup);
     }

@@ -39,6 +39,9 @@ struct Cli {
     /// Write even into files with uncommitted changes in their git work tree.
     #[arg(long)]
     allow_dirty: bool,
+    /// Add the dependencies the Rust rewrite needs (opentelemetry, tracing) to the crate's Cargo.toml.
+    #[arg(long)]
+    add_deps: bool,
     /// Print the configuration that applies to PATH, and exit.
     #[arg(long, value_name = "PATH", exclusive = true)]
     show_settings: Option<PathBuf>,
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
         select: cli.select.clone(),
         ignore: cli.ignore.clone(),
         sarif: cli.format == Format::Sarif,
+        add_deps: cli.add_deps,
     };
     let color = match cli.color {
         Color::Always => true,

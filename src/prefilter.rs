@@ -63,9 +63,13 @@ pub enum Verdict {
     ParseRegistering,
 }
 
+/// A Rust file is worth parsing when it names one of the LLM crates.
+const RUST_CRATES: &[&str] = &["async_openai", "anthropic_ai_sdk", "genai::", "genai;"];
+
 /// The compiled prefilter; build it once and share it between threads.
 pub struct Prefilter {
     automaton: AhoCorasick,
+    rust: AhoCorasick,
 }
 
 impl Default for Prefilter {
@@ -75,12 +79,22 @@ impl Default for Prefilter {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(ANYWHERE.iter().chain(ROOT_MODULES).chain(SUBMODULES.iter().map(|(name, _)| name)))
             .expect("fixed patterns build");
-        Prefilter { automaton }
+        let rust = AhoCorasick::new(RUST_CRATES).expect("fixed patterns build");
+        Prefilter { automaton, rust }
     }
 }
 
 impl Prefilter {
-    /// Looks at a file's bytes.
+    /// Looks at a Rust file's bytes: it never registers entrypoints.
+    pub fn verdict_rust(&self, bytes: &[u8]) -> Verdict {
+        if self.rust.is_match(bytes) {
+            Verdict::Parse
+        } else {
+            Verdict::Skip
+        }
+    }
+
+    /// Looks at a Python file's bytes.
     pub fn verdict(&self, bytes: &[u8]) -> Verdict {
         let mut keep = false;
         for found in self.automaton.find_iter(bytes) {

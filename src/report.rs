@@ -77,6 +77,9 @@ pub struct FileReport {
     /// The planned fixes, for SARIF.
     #[serde(skip)]
     pub sarif: Vec<crate::sarif::SarifFix>,
+    /// What the planned change needs in its crate's `Cargo.toml` (Rust).
+    #[serde(skip)]
+    pub dependencies: Option<crate::fix::Dependencies>,
 }
 
 impl FileReport {
@@ -92,6 +95,7 @@ impl FileReport {
             defaulted: Vec::new(),
             sarif: Vec::new(),
             package: None,
+            dependencies: None,
         }
     }
 

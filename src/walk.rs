@@ -1,4 +1,4 @@
-//! Finding the Python files to look at: `ignore`'s parallel walker, which
+//! Finding the Python and Rust files to look at: `ignore`'s parallel walker, which
 //! respects `.gitignore`, never follows symlinks, and takes `--exclude` globs.
 
 use std::path::{Path, PathBuf};
@@ -14,8 +14,8 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// The Python files under `roots`, sorted, and the errors met on the way.
-pub fn python_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<WalkError>) {
+/// The Python and Rust files under `roots`, sorted, and the errors met on the way.
+pub fn source_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<WalkError>) {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
     for root in roots {
@@ -52,7 +52,7 @@ pub fn python_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Ve
                 match entry {
                     Ok(entry) => {
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                        if is_file && is_python(entry.path()) {
+                        if is_file && is_source(entry.path()) {
                             files.lock().unwrap().push(entry.into_path());
                         }
                     }
@@ -71,8 +71,26 @@ pub fn python_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Ve
     (files, errors.into_inner().unwrap())
 }
 
-fn is_python(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()) == Some("py")
+fn is_source(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "rs"))
+}
+
+/// The languages the tool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Python,
+    Rust,
+}
+
+impl Language {
+    /// By extension: `.rs` is Rust; anything else named is taken as Python.
+    pub fn of(path: &Path) -> Language {
+        if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+            Language::Rust
+        } else {
+            Language::Python
+        }
+    }
 }
 
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {

@@ -6,13 +6,7 @@ use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser, Tree};
 
-/// Where a text stops being Python, 1-based.
-#[derive(Debug, Clone)]
-pub struct SyntaxError {
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
+pub use crate::fix::SyntaxError;
 
 thread_local! {
     static PARSER: RefCell<Parser> = RefCell::new({

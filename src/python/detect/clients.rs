@@ -6,6 +6,7 @@
 
 use tree_sitter::Node;
 
+use crate::llm::provider_from_base_url;
 use crate::python::semantics::Semantics;
 use crate::python::syntax::{
     descendants, first_positional, keyword_argument, named_children, same_scope_descendants, string_value, text,
@@ -50,26 +51,6 @@ fn sdk_class(qualified: &str) -> Option<(Shape, &'static str)> {
         ("cohere", "ClientV2" | "AsyncClientV2") => Some((Shape::Cohere, "cohere")),
         _ => None,
     }
-}
-
-/// An openai-shaped SDK's provider, from the host of its `base_url`.
-fn provider_from_base_url(url: &str) -> Option<&'static str> {
-    let url = url.to_ascii_lowercase();
-    [
-        ("groq.com", "groq"),
-        ("together.xyz", "together"),
-        ("together.ai", "together"),
-        ("fireworks.ai", "fireworks"),
-        ("deepseek.com", "deepseek"),
-        ("api.x.ai", "xai"),
-        ("openrouter.ai", "openrouter"),
-        ("azure.com", "azure_openai"),
-        ("mistral.ai", "mistral"),
-        ("generativelanguage.googleapis.com", "google"),
-        ("api.openai.com", "openai"),
-    ]
-    .into_iter()
-    .find_map(|(host, provider)| url.contains(host).then_some(provider))
 }
 
 /// The client a constructor call makes.

@@ -1,8 +1,8 @@
 //! VOF013: a span named after the provider transport.
 
 use super::{span_name, Context, Rule, Violation};
+use crate::llm::operation_name;
 use crate::python::syntax::{descendants, enclosing_function, first_positional, text};
-use crate::python::transforms::llm_span::operation_name;
 
 pub const RULE: Rule = Rule {
     code: "VOF013",

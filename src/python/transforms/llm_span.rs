@@ -47,6 +47,7 @@ use tree_sitter::Node;
 
 use crate::config::LlmOverride;
 use crate::edit::Edit;
+use crate::llm::operation_name;
 use crate::python::detect::clients::Shape;
 use crate::python::detect::llm_calls::{LlmCall, Returns};
 use crate::python::names::fresh;
@@ -229,48 +230,6 @@ fn reader_of(shape: Shape) -> UsageReader {
         Shape::Cohere => UsageReader::Cohere,
         Shape::Bedrock => UsageReader::Bedrock,
         Shape::Livekit => UsageReader::Livekit,
-    }
-}
-
-/// `_call_mug_copy_llm` → `mug_copy`: the product operation, without the transport words.
-pub fn operation_name(function: &str) -> String {
-    let mut name = function.trim_matches('_').to_lowercase();
-    for prefix in ["call_", "invoke_", "run_", "do_", "ask_", "query_", "request_", "get_", "fetch_"] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            if !rest.is_empty() {
-                name = rest.to_string();
-                break;
-            }
-        }
-    }
-    for _ in 0..2 {
-        for suffix in [
-            "_llm",
-            "_completion",
-            "_completions",
-            "_chat",
-            "_gpt",
-            "_claude",
-            "_gemini",
-            "_openai",
-            "_anthropic",
-            "_model",
-            "_api",
-            "_with",
-            "_via",
-            "_using",
-        ] {
-            if let Some(rest) = name.strip_suffix(suffix) {
-                if !rest.is_empty() {
-                    name = rest.to_string();
-                }
-            }
-        }
-    }
-    if name.is_empty() {
-        "call".to_string()
-    } else {
-        name
     }
 }
 
@@ -594,18 +553,4 @@ fn unit_of(statement: Node, cx: &Context) -> String {
         }
     }
     cx.file_unit.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::operation_name;
-
-    #[test]
-    fn operation_names_are_product_words() {
-        assert_eq!(operation_name("_call_mug_copy_llm"), "mug_copy");
-        assert_eq!(operation_name("summarize_call"), "summarize_call");
-        assert_eq!(operation_name("draft_reply_with_claude"), "draft_reply");
-        assert_eq!(operation_name("get_completion"), "completion");
-        assert_eq!(operation_name("_llm"), "llm");
-    }
 }

@@ -1,0 +1,2 @@
+pub mod clients;
+pub mod llm_calls;

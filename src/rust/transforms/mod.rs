@@ -1,0 +1,2 @@
+pub mod llm_span;
+pub mod telemetry_module;

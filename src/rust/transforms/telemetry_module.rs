@@ -1,0 +1,113 @@
+//! The file's `voice_otel_llm` module, appended once at its end: the
+//! `llm.tokens.input` / `llm.tokens.output` counters (made once, in a
+//! `LazyLock`), `record` (the span and the counts around one call) and a usage
+//! reader per API the file calls. Through the `opentelemetry` API by default
+//! (the global tracer and meter, so the project's providers apply); through
+//! `tracing::info_span!` when the crate bridges `tracing` to OpenTelemetry.
+//!
+//! ```rust
+//! // after (end of file)
+//! /// OpenTelemetry for this file's LLM calls (inserted by voice-otel-fix): …
+//! mod voice_otel_llm {
+//!     static TOKENS_INPUT: LazyLock<Counter<u64>> = …;
+//!     pub async fn record<T, E: std::fmt::Display>(call: Call, future: …, usage: fn(&T) -> Usage) -> Result<T, E> { … }
+//!     pub fn openai_chat(response: &CreateChatCompletionResponse) -> Usage { … }
+//! }
+//! ```
+
+use std::collections::BTreeSet;
+
+use crate::edit::Edit;
+
+const OTEL: &str = include_str!("../../../templates/rust/llm_otel.rs");
+const TRACING: &str = include_str!("../../../templates/rust/llm_tracing.rs");
+const READERS: &str = include_str!("../../../templates/rust/llm_readers.rs");
+
+/// Which API the module speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `opentelemetry::global` tracer and meter.
+    Otel,
+    /// `tracing` spans (exported by `tracing-opentelemetry`), `opentelemetry` counters.
+    Tracing,
+}
+
+/// Whether the file already has the module, and which readers it has.
+pub fn existing_readers(source: &str) -> Option<BTreeSet<String>> {
+    if !source.contains("mod voice_otel_llm {") {
+        return None;
+    }
+    let module = &source[source.find("mod voice_otel_llm {")?..];
+    Some(
+        module
+            .match_indices("pub fn ")
+            .map(|(i, _)| module[i + 7..].split('(').next().unwrap_or("").to_string())
+            .collect(),
+    )
+}
+
+/// The module with the given readers, in the file's indentation unit and line endings.
+pub fn render(flavor: Flavor, readers: &BTreeSet<&str>, unit: &str, line_ending: &str) -> String {
+    let template = match flavor {
+        Flavor::Otel => OTEL,
+        Flavor::Tracing => TRACING,
+    };
+    let mut chosen = String::new();
+    for (name, body) in reader_bodies() {
+        if readers.contains(name) {
+            chosen.push('\n');
+            chosen.push_str(body);
+        }
+    }
+    let text = template.replace("    // voice-otel-fix: readers\n", &chosen);
+    let text = text.trim_end_matches('\n');
+    let text: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            format!("{}{}", unit.repeat(spaces / 4), &line[spaces - spaces % 4..])
+        })
+        .collect();
+    text.join(line_ending)
+}
+
+/// The reader functions of `llm_readers.rs`, by name.
+fn reader_bodies() -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    let marker = "// voice-otel-fix: reader ";
+    let mut rest = READERS;
+    while let Some(at) = rest.find(marker) {
+        let after = &rest[at + marker.len()..];
+        let name_end = after.find('\n').unwrap_or(after.len());
+        let name = &after[..name_end];
+        let body_start = name_end + 1;
+        let body_end = after[body_start..].find("// voice-otel-fix: ").map_or(after.len(), |i| body_start + i);
+        out.push((name, &after[body_start..body_end]));
+        rest = &after[body_end..];
+    }
+    out
+}
+
+/// The edit that appends the module at the end of the file.
+pub fn append(source: &str, module: &str, line_ending: &str) -> Edit {
+    let separator =
+        if source.ends_with('\n') { line_ending.to_string() } else { format!("{line_ending}{line_ending}") };
+    Edit { start: source.len(), end: source.len(), text: format!("{separator}{module}{line_ending}"), order: 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_only_the_readers_asked_for() {
+        let readers = BTreeSet::from(["genai_chat"]);
+        let text = render(Flavor::Otel, &readers, "    ", "\n");
+        assert!(text.contains("pub fn genai_chat("));
+        assert!(!text.contains("pub fn openai_chat("));
+        assert!(!text.contains("voice-otel-fix: reader"));
+        let tabs = render(Flavor::Tracing, &readers, "\t", "\n");
+        assert!(tabs.contains("\n\tuse std::future::Future;"));
+        assert_eq!(existing_readers(&text).unwrap(), BTreeSet::from(["record".to_string(), "genai_chat".to_string()]));
+    }
+}
