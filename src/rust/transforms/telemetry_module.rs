@@ -108,6 +108,6 @@ mod tests {
         assert!(!text.contains("voice-otel-fix: reader"));
         let tabs = render(Flavor::Tracing, &readers, "\t", "\n");
         assert!(tabs.contains("\n\tuse std::future::Future;"));
-        assert_eq!(existing_readers(&text).unwrap(), BTreeSet::from(["record".to_string(), "genai_chat".to_string()]));
+        assert_eq!(existing_readers(&text).unwrap(), BTreeSet::from(["genai_chat".to_string()]));
     }
 }
