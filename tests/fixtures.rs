@@ -33,7 +33,8 @@ fn cases() -> Vec<PathBuf> {
 }
 
 fn instrument(dir: &Path, mode: Mode) -> voice_otel_fix::report::Report {
-    run(&Options::new(vec![dir.to_path_buf()], mode))
+    // Rust cases' manifests get what the rewrite needs, so that `tests/rust_check.rs` can build them.
+    run(&Options { add_deps: true, ..Options::new(vec![dir.to_path_buf()], mode) })
 }
 
 #[test]
