@@ -246,10 +246,18 @@ pub fn plan(options: &Options) -> Plan {
                         return Stage1::Report(FileReport::error(shown, (err.line, err.column), err.message), None)
                     }
                 };
-                let facts = python::module_facts(&tree, &parsed.file.text);
+                let semantics = python::semantics::Semantics::of(tree.root_node(), &parsed.file.text);
+                let facts = python::module_facts(&semantics, &parsed.file.text);
                 let own = HashMap::from([(canonical.clone(), facts)]);
                 let refs = link::link(&own).remove(&canonical).unwrap_or_default();
-                let result = python::instrument(&parsed.file, &tree, &refs, &parsed.settings, python::Selection::All);
+                let result = python::instrument_with(
+                    &parsed.file,
+                    &tree,
+                    &semantics,
+                    &refs,
+                    &parsed.settings,
+                    python::Selection::All,
+                );
                 parsed.early = Some(Early { refs, result });
                 own.into_values().next().unwrap_or_default()
             } else {

@@ -203,3 +203,62 @@ fn unknown_config_keys_are_errors_with_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("voice-otel-fix.toml:2:1: error: unknown field `tenant`"), "{}", stderr(&out));
 }
+
+const RUST_MANIFEST: &str = "[package]\nname = \"gateway\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ngenai = \"0.7\"\n\n[dev-dependencies]\ntokio = \"1\"\n";
+
+const RUST_GATEWAY: &str = r#"use genai::chat::{ChatMessage, ChatRequest};
+use genai::Client;
+
+pub async fn answer_question(client: &Client, question: &str) -> genai::Result<Option<String>> {
+    let request = ChatRequest::new(vec![ChatMessage::user(question)]);
+    let response = client.exec_chat("claude-3-5-haiku-latest", request, None).await?;
+    Ok(response.first_text().map(str::to_string))
+}
+"#;
+
+#[test]
+fn rust_manifest_dependencies_are_reported_or_added_with_add_deps() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    std::fs::create_dir_all(dir.join("gateway/src")).unwrap();
+    std::fs::write(dir.join("gateway/Cargo.toml"), RUST_MANIFEST).unwrap();
+    std::fs::write(dir.join("gateway/src/lib.rs"), RUST_GATEWAY).unwrap();
+
+    // Without --add-deps: the manifest is named in a diagnostic and left alone.
+    let out = tool(dir, &["--check", "--color", "never", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("VOF132"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("opentelemetry = \"0.33\""), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("Cargo.toml"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("+    let response = voice_otel_llm::record("), "{}", stdout(&out));
+
+    // With it: one more hunk for the manifest, and applying writes both.
+    let out = tool(dir, &["--dry-run", "--add-deps", "--color", "never", "."]);
+    assert!(stdout(&out).contains("--- a/gateway/Cargo.toml"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("+opentelemetry = \"0.33\""), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("VOF132"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(dir.join("gateway/Cargo.toml")).unwrap(), RUST_MANIFEST);
+
+    let out = tool(dir, &["--add-deps", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest = std::fs::read_to_string(dir.join("gateway/Cargo.toml")).unwrap();
+    assert!(manifest.contains("genai = \"0.7\"\nopentelemetry = \"0.33\"\n\n[dev-dependencies]"), "{manifest}");
+    let source = std::fs::read_to_string(dir.join("gateway/src/lib.rs")).unwrap();
+    assert!(source.contains("mod voice_otel_llm {"), "{source}");
+    assert!(source.contains("model: Some(\"claude-3-5-haiku-latest\"),"), "{source}");
+
+    // A second run has nothing to do.
+    let out = tool(dir, &["--check", "--add-deps", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn rust_syntax_errors_are_reported_with_position_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = "use async_openai::Client;\n\npub async fn f(client: &Client) {\n    let x = ;\n}\n";
+    std::fs::write(dir.path().join("broken.rs"), broken).unwrap();
+    let out = tool(dir.path(), &["--check", "broken.rs"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("broken.rs:4:13: error: Rust syntax error"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(dir.path().join("broken.rs")).unwrap(), broken);
+}

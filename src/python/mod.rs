@@ -18,7 +18,7 @@ use crate::edit;
 use crate::report::{Finding, FindingKind};
 use crate::source::SourceFile;
 use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
-use semantics::{is_livekit_agents, simple_assignment, Semantics};
+use semantics::{is_livekit_agents, Semantics};
 use transforms::bounded_span::{self, HelperCall};
 use transforms::framework_usage;
 use transforms::greeting_counter;
@@ -27,13 +27,12 @@ use transforms::module_setup::{self, ModuleNames, Needs};
 use transforms::session_span::{self, NotApplicable, SessionSpan};
 
 /// What a file contributes to finding entrypoints in the package.
-pub fn module_facts(tree: &Tree, source: &str) -> ModuleFacts {
-    let root = tree.root_node();
-    let semantics = Semantics::of(root, source);
-    let registrations = detect::registrations::find(root, source, &semantics);
-    let agent_servers = syntax::named_children(root)
-        .into_iter()
-        .filter_map(|statement| simple_assignment(statement, source))
+pub fn module_facts(semantics: &Semantics, source: &str) -> ModuleFacts {
+    let registrations = detect::registrations::find(source, semantics);
+    let agent_servers = semantics
+        .assignments
+        .iter()
+        .map(|(name, value)| (name.as_str(), *value))
         .filter(|(_, value)| {
             value.kind() == "call"
                 && semantics.callee(*value, source).is_some_and(|q| is_livekit_agents(&q, &["AgentServer"]))
@@ -82,9 +81,21 @@ pub fn instrument(
     settings: &Settings,
     selection: Selection,
 ) -> Instrumented {
+    let semantics = Semantics::of(tree.root_node(), &file.text);
+    instrument_with(file, tree, &semantics, entrypoints, settings, selection)
+}
+
+/// [`instrument`] with the module's semantics already computed (from `tree`).
+pub fn instrument_with(
+    file: &SourceFile,
+    tree: &Tree,
+    semantics: &Semantics,
+    entrypoints: &[EntrypointRef],
+    settings: &Settings,
+    selection: Selection,
+) -> Instrumented {
     let source = file.text.as_str();
     let root = tree.root_node();
-    let semantics = Semantics::of(root, source);
     let mut out = Instrumented::default();
     let at = |offset: usize| file.line_col(offset);
 
@@ -105,7 +116,7 @@ pub fn instrument(
     let entrypoint_nodes: Vec<Node> = functions.iter().map(|(f, _)| *f).collect();
 
     let mut taken = semantics.identifiers.clone();
-    let names = ModuleNames::of(root, source, &semantics, &mut taken);
+    let names = ModuleNames::of(root, source, semantics, &mut taken);
     let enabled =
         |code: &str, at: usize| settings.rule_enabled(code, &file.path) && !rules::suppressed(source, at, code);
     let mut planner =
@@ -154,7 +165,7 @@ pub fn instrument(
         if applied {
             out.defaulted.extend(session.defaulted.iter().copied());
         }
-        for call in bounded_span::helper_calls(*function, source, &semantics, &entrypoint_nodes) {
+        for call in bounded_span::helper_calls(*function, source, semantics, &entrypoint_nodes) {
             if !decorated.contains(&call.helper) {
                 decorated.push(call.helper);
                 plan_helper(call, file, &names, &session.unit, &mut planner, &mut out.findings);
@@ -168,7 +179,7 @@ pub fn instrument(
     let shifted: Vec<(std::ops::Range<usize>, String)> =
         sessions.iter().map(|s| (s.moved.clone(), s.unit.clone())).collect();
 
-    let creations = framework_usage::sessions(root, source, &semantics);
+    let creations = framework_usage::sessions(source, semantics);
     if !creations.is_empty() {
         let deprecated_event = project::livekit_agents_version(&file.path).is_some_and(|v| v < (1, 5));
         let framework_cx = framework_usage::Context {
@@ -189,7 +200,7 @@ pub fn instrument(
                 Some(if deprecated_event { "metrics_collected" } else { "session_usage_updated" }.to_string());
             finding.provider = creation.plugin.clone();
             let mut needs = Needs::default();
-            match framework_usage::plan(creation, root, &framework_cx, &mut needs) {
+            match framework_usage::plan(creation, &semantics.nodes, &framework_cx, &mut needs) {
                 Ok(Some(edit)) => {
                     let fix = Fix {
                         id: FixId::new("framework", creation.statement.start_byte()),
@@ -218,7 +229,7 @@ pub fn instrument(
         overrides: &overrides,
         shifted: &shifted,
     };
-    let calls = detect::llm_calls::find(root, source, &semantics);
+    let calls = detect::llm_calls::find(source, semantics);
     let selected_site = |start: usize| selection.allows(&FixId::new("llm", start));
     let (sites, outcomes) = llm_span::plan(&calls, &llm_cx, &selected_site);
     for site in sites {
@@ -270,7 +281,7 @@ pub fn instrument(
     let rule_cx = rules::Context {
         root,
         source,
-        semantics: &semantics,
+        semantics,
         file_name: file.path.file_name().and_then(|n| n.to_str()).unwrap_or(""),
     };
     // The style rules read OpenTelemetry code and tests: files with neither have nothing for them.

@@ -29,6 +29,9 @@ pub struct Semantics<'t> {
     pub identifiers: HashSet<String>,
     /// One-line string literals written with single quotes, and with double quotes.
     pub quotes: (usize, usize),
+    /// Every node of the module, in pre-order: the one whole-tree walk the
+    /// detectors and rules share instead of each walking the tree again.
+    pub nodes: Vec<Node<'t>>,
 }
 
 impl<'t> Semantics<'t> {
@@ -36,7 +39,8 @@ impl<'t> Semantics<'t> {
         let mut imports = HashMap::new();
         let mut identifiers = HashSet::new();
         let mut quotes = (0, 0);
-        for node in descendants(root) {
+        let nodes = descendants(root);
+        for &node in &nodes {
             match node.kind() {
                 "identifier" => {
                     identifiers.insert(text(node, source).to_string());
@@ -79,7 +83,7 @@ impl<'t> Semantics<'t> {
                 _ => {}
             }
         }
-        Semantics { imports, functions, classes, assignments, identifiers, quotes }
+        Semantics { imports, functions, classes, assignments, identifiers, quotes, nodes }
     }
 
     /// The dotted name an expression refers to, imports resolved:

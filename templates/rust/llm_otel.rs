@@ -12,14 +12,14 @@ mod voice_otel_llm {
     use opentelemetry::{global, Context, KeyValue};
 
     static TOKENS_INPUT: LazyLock<Counter<u64>> = LazyLock::new(|| {
-        global::meter("voice-otel-fix")
+        global::meter(env!("CARGO_PKG_NAME"))
             .u64_counter("llm.tokens.input")
             .with_unit("{token}")
             .with_description("LLM input tokens, cached ones included")
             .build()
     });
     static TOKENS_OUTPUT: LazyLock<Counter<u64>> = LazyLock::new(|| {
-        global::meter("voice-otel-fix")
+        global::meter(env!("CARGO_PKG_NAME"))
             .u64_counter("llm.tokens.output")
             .with_unit("{token}")
             .with_description("LLM output tokens")
@@ -50,7 +50,7 @@ mod voice_otel_llm {
         future: impl Future<Output = Result<T, E>>,
         usage: fn(&T) -> Usage,
     ) -> Result<T, E> {
-        let tracer = global::tracer("voice-otel-fix");
+        let tracer = global::tracer(env!("CARGO_PKG_NAME"));
         let parent = Context::current();
         let tenant = parent.baggage().get("tenant.id").map_or_else(|| "unknown".to_string(), |v| v.to_string());
         let mut attributes = vec![

@@ -14,14 +14,14 @@ mod voice_otel_llm {
     use tracing::Instrument;
 
     static TOKENS_INPUT: LazyLock<Counter<u64>> = LazyLock::new(|| {
-        global::meter("voice-otel-fix")
+        global::meter(env!("CARGO_PKG_NAME"))
             .u64_counter("llm.tokens.input")
             .with_unit("{token}")
             .with_description("LLM input tokens, cached ones included")
             .build()
     });
     static TOKENS_OUTPUT: LazyLock<Counter<u64>> = LazyLock::new(|| {
-        global::meter("voice-otel-fix")
+        global::meter(env!("CARGO_PKG_NAME"))
             .u64_counter("llm.tokens.output")
             .with_unit("{token}")
             .with_description("LLM output tokens")
@@ -85,11 +85,11 @@ mod voice_otel_llm {
                     KeyValue::new("outcome", "success"),
                 ];
                 if let Some(tokens) = usage.input {
-                    span.record("llm.tokens.input", tokens);
+                    span.record("llm.tokens.input", tokens as i64);
                     TOKENS_INPUT.add(tokens, &attributes);
                 }
                 if let Some(tokens) = usage.output {
-                    span.record("llm.tokens.output", tokens);
+                    span.record("llm.tokens.output", tokens as i64);
                     TOKENS_OUTPUT.add(tokens, &attributes);
                 }
             }

@@ -12,7 +12,7 @@ use tree_sitter::Node;
 
 use super::clients::{self, Client, Shape};
 use crate::python::semantics::Semantics;
-use crate::python::syntax::{descendants, keyword_argument, string_value, text};
+use crate::python::syntax::{keyword_argument, string_value, text};
 
 /// One provider SDK call.
 #[derive(Debug, Clone)]
@@ -40,9 +40,11 @@ pub enum Returns {
 }
 
 /// Every provider SDK call of a module.
-pub fn find<'t>(root: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Vec<LlmCall<'t>> {
-    descendants(root)
-        .into_iter()
+pub fn find<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<LlmCall<'t>> {
+    semantics
+        .nodes
+        .iter()
+        .copied()
         .filter(|n| n.kind() == "call")
         .filter_map(|call| detect(call, source, semantics))
         .collect()

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 
 use crate::python::semantics::{is_livekit_agents, simple_assignment, Binding, Semantics};
 use crate::python::syntax::{
-    descendants, first_positional, keyword_argument, named_children, text, undecorated, visible_definition,
+    first_positional, keyword_argument, named_children, text, undecorated, visible_definition,
 };
 
 /// How the entrypoint was registered.
@@ -59,9 +59,9 @@ pub struct Registration {
 }
 
 /// Every registration in a module.
-pub fn find(root: Node, source: &str, semantics: &Semantics) -> Vec<Registration> {
+pub fn find(source: &str, semantics: &Semantics) -> Vec<Registration> {
     let mut found = Vec::new();
-    for node in descendants(root) {
+    for node in semantics.nodes.iter().copied() {
         match node.kind() {
             "call" => {
                 if let Some(r) =
@@ -136,8 +136,7 @@ fn agent_server(receiver: Node, source: &str, semantics: &Semantics) -> Option<O
     if let Some(Binding::Member { module, name }) = semantics.imports.get(name) {
         return Some(Some((module.clone(), name.clone())));
     }
-    let root = root_of(receiver);
-    let made_here = descendants(root).into_iter().any(|node| {
+    let made_here = semantics.nodes.iter().any(|&node| {
         node.kind() == "expression_statement"
             && simple_assignment(node, source).is_some_and(|(target, value)| {
                 target == name
@@ -235,8 +234,7 @@ fn bound_method<'t>(object: Node, method: &str, source: &str, semantics: &Semant
     };
     if object.kind() == "identifier" {
         let name = text(object, source);
-        let root = root_of(object);
-        for node in descendants(root) {
+        for node in semantics.nodes.iter().copied() {
             if node.kind() != "expression_statement" {
                 continue;
             }
@@ -254,12 +252,4 @@ fn bound_method<'t>(object: Node, method: &str, source: &str, semantics: &Semant
     let mut candidates = semantics.classes.values().filter_map(|class| method_of(*class));
     let first = candidates.next()?;
     candidates.next().is_none().then_some(first)
-}
-
-fn root_of(node: Node) -> Node {
-    let mut root = node;
-    while let Some(parent) = root.parent() {
-        root = parent;
-    }
-    root
 }

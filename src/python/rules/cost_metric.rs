@@ -17,7 +17,7 @@ const TELEMETRY_CALLS: &[&str] =
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in descendants(cx.root).into_iter().filter(|n| n.kind() == "call") {
+    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "call") {
         let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { continue };
         let method = function.child_by_field_name("attribute").map_or("", |a| text(a, source));
         let named = first_positional(call).and_then(|a| string_value(a, source).map(|s| (a, s)));

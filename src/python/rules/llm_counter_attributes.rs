@@ -1,7 +1,7 @@
 //! VOF014: LLM token counters without the attribute set.
 
 use super::{dict_keys, instruments, Context, Rule, Violation};
-use crate::python::syntax::{descendants, named_children, text};
+use crate::python::syntax::{named_children, text};
 
 pub const RULE: Rule = Rule {
     code: "VOF014",
@@ -18,8 +18,10 @@ pub(super) fn token_counter_adds<'s, 't>(cx: &Context<'s, 't>) -> Vec<(tree_sitt
     let source = cx.source;
     let counters: Vec<String> =
         instruments(cx).into_iter().filter(|(_, metric)| metric.starts_with("llm.tokens.")).map(|(n, _)| n).collect();
-    descendants(cx.root)
-        .into_iter()
+    cx.semantics
+        .nodes
+        .iter()
+        .copied()
         .filter(|n| n.kind() == "call")
         .filter_map(|call| {
             let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;

@@ -1,7 +1,7 @@
 //! VOF017: a smoke test that only asserts telemetry objects are not `None`.
 
 use super::{Context, Rule, Violation};
-use crate::python::syntax::{descendants, same_scope_descendants, text};
+use crate::python::syntax::{same_scope_descendants, text};
 
 pub const RULE: Rule = Rule {
     code: "VOF017",
@@ -20,7 +20,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for function in descendants(cx.root).into_iter().filter(|n| n.kind() == "function_definition") {
+    for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "function_definition") {
         let Some(name) = function.child_by_field_name("name").map(|n| text(n, source)) else { continue };
         let Some(body) = function.child_by_field_name("body") else { continue };
         if !name.starts_with("test") {

@@ -1,7 +1,7 @@
 //! VOF011: a session span ended inside the entrypoint body.
 
 use super::{span_name, Context, Rule, Violation};
-use crate::python::syntax::{descendants, keyword_argument, same_scope_descendants, text};
+use crate::python::syntax::{keyword_argument, same_scope_descendants, text};
 
 pub const RULE: Rule = Rule {
     code: "VOF011",
@@ -18,7 +18,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
     if cx.file_name.starts_with("test_") || cx.file_name.ends_with("_test.py") {
         return out;
     }
-    for function in descendants(cx.root).into_iter().filter(|n| n.kind() == "function_definition") {
+    for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "function_definition") {
         let Some(body) = function.child_by_field_name("body") else { continue };
         let nodes = same_scope_descendants(body);
         let mut spans = Vec::new();

@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in descendants(cx.root).into_iter().filter(|n| n.kind() == "call") {
+    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "call") {
         let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { continue };
         if function.child_by_field_name("attribute").is_none_or(|a| text(a, source) != "add_shutdown_callback") {
             continue;

@@ -1,7 +1,7 @@
 //! VOF015: a `start_as_current_span` decorator on a generator.
 
 use super::{Context, Rule, Violation};
-use crate::python::syntax::{decorators, descendants, is_generator, text};
+use crate::python::syntax::{decorators, is_generator, text};
 
 pub const RULE: Rule = Rule {
     code: "VOF015",
@@ -13,8 +13,10 @@ pub const RULE: Rule = Rule {
 
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
-    descendants(cx.root)
-        .into_iter()
+    cx.semantics
+        .nodes
+        .iter()
+        .copied()
         .filter(|n| n.kind() == "function_definition" && is_generator(*n))
         .flat_map(|function| {
             decorators(function).into_iter().filter(|d| text(*d, source).contains("start_as_current_span")).map(

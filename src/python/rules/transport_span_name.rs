@@ -2,7 +2,7 @@
 
 use super::{span_name, Context, Rule, Violation};
 use crate::llm::operation_name;
-use crate::python::syntax::{descendants, enclosing_function, first_positional, text};
+use crate::python::syntax::{enclosing_function, first_positional, text};
 
 pub const RULE: Rule = Rule {
     code: "VOF013",
@@ -30,7 +30,7 @@ const PROVIDERS: &[&str] =
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in descendants(cx.root).into_iter().filter(|n| n.kind() == "call") {
+    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "call") {
         let Some(name) = span_name(call, source) else { continue };
         let lower = name.to_lowercase();
         let transport = TRANSPORT.iter().any(|t| lower.contains(t))

@@ -32,7 +32,7 @@ use tree_sitter::Node;
 use crate::edit::Edit;
 use crate::python::detect::clients::livekit_llm;
 use crate::python::semantics::{is_livekit_agents, Semantics};
-use crate::python::syntax::{descendants, indentation_at, keyword_argument, line_after_statement, string_value, text};
+use crate::python::syntax::{indentation_at, keyword_argument, line_after_statement, string_value, text};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
 
@@ -46,9 +46,11 @@ pub struct SessionCreation<'t> {
 }
 
 /// Every `x = AgentSession(...)` of a module.
-pub fn sessions<'t>(root: Node<'t>, source: &str, semantics: &Semantics) -> Vec<SessionCreation<'t>> {
-    descendants(root)
-        .into_iter()
+pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreation<'t>> {
+    semantics
+        .nodes
+        .iter()
+        .copied()
         .filter(|n| n.kind() == "call")
         .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
         .filter_map(|call| {
@@ -73,9 +75,9 @@ pub fn sessions<'t>(root: Node<'t>, source: &str, semantics: &Semantics) -> Vec<
 }
 
 /// Whether the session already has one of our handlers.
-fn already_subscribed(creation: &SessionCreation, root: Node, source: &str) -> bool {
+fn already_subscribed(creation: &SessionCreation, nodes: &[Node], source: &str) -> bool {
     let target = text(creation.target, source);
-    descendants(root).into_iter().any(|n| {
+    nodes.iter().any(|&n| {
         if n.kind() != "call" {
             return false;
         }
@@ -105,12 +107,12 @@ pub struct Context<'a> {
 /// The subscription after one session's creation, or why there is none.
 pub fn plan(
     creation: &SessionCreation,
-    root: Node,
+    nodes: &[Node],
     cx: &Context,
     needs: &mut Needs,
 ) -> Result<Option<Edit>, &'static str> {
     let source = cx.source;
-    if already_subscribed(creation, root, source) {
+    if already_subscribed(creation, nodes, source) {
         return Ok(None);
     }
     let Some(line_end) = line_after_statement(source, creation.statement.end_byte()) else {

@@ -2,7 +2,8 @@
 //! `llm.tokens.input` / `llm.tokens.output` counters (made once, in a
 //! `LazyLock`), `record` (the span and the counts around one call) and a usage
 //! reader per API the file calls. Through the `opentelemetry` API by default
-//! (the global tracer and meter, so the project's providers apply); through
+//! (the global tracer and meter, so the project's providers apply, scoped with
+//! the crate's own name, `env!("CARGO_PKG_NAME")`); through
 //! `tracing::info_span!` when the crate bridges `tracing` to OpenTelemetry.
 //!
 //! ```rust
