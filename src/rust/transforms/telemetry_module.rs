@@ -22,6 +22,7 @@ use crate::edit::Edit;
 
 const OTEL: &str = include_str!("../../../templates/rust/llm_otel.rs");
 const TRACING: &str = include_str!("../../../templates/rust/llm_tracing.rs");
+const COMMON: &str = include_str!("../../../templates/rust/llm_common.rs");
 const READERS: &str = include_str!("../../../templates/rust/llm_readers.rs");
 
 /// Which API the module speaks.
@@ -60,7 +61,11 @@ pub fn render(flavor: Flavor, readers: &BTreeSet<&str>, unit: &str, line_ending:
             chosen.push_str(body);
         }
     }
-    let text = template.replace("    // voice-otel-fix: readers\n", &chosen);
+    // `llm_common.rs` without its own header comment.
+    let common = &COMMON[COMMON.find("\n\n").map_or(0, |i| i + 2)..];
+    let text = template
+        .replace("    // voice-otel-fix: common\n", common)
+        .replace("    // voice-otel-fix: readers\n", &chosen);
     let text = text.trim_end_matches('\n');
     let text: Vec<String> = text
         .split('\n')
