@@ -2,7 +2,7 @@
 //!
 //! | crate | call | model from |
 //! |---|---|---|
-//! | async-openai | `client.chat().create(req)`, `client.responses().create(req)` | `.model("…")` in the request's builder |
+//! | async-openai | `client.chat().create(req)`, `client.responses().create(req)` (request options such as `.query(&q)?` between) | `.model("…")` in the request's builder |
 //! | anthropic-ai-sdk | `client.create_message(Some(&params))` | `model: "…".to_string()` in `RequiredMessageParams` |
 //! | genai | `client.exec_chat("model", req, opts)` | the first argument (a literal or a `const`) |
 //!
@@ -69,7 +69,7 @@ fn classify(call: ast::MethodCallExpr, file: &SourceFile, names: &Names) -> Opti
     let receiver = call.receiver()?;
     let (api, client, streaming, written) = match method.as_str() {
         "create" | "create_stream" => {
-            let ast::Expr::MethodCallExpr(group) = &receiver else { return None };
+            let ast::Expr::MethodCallExpr(group) = &without_request_options(receiver) else { return None };
             let api = match group.name_ref()?.text().to_string().as_str() {
                 "chat" => Api::OpenAiChat,
                 "responses" => Api::OpenAiResponses,
@@ -102,6 +102,22 @@ fn classify(call: ast::MethodCallExpr, file: &SourceFile, names: &Names) -> Opti
     let model = first.and_then(|arg| model_of(api, &arg, &call, names));
     let awaited = call.syntax().parent().and_then(ast::AwaitExpr::cast);
     Some(LlmCall { api, client, model, call, awaited, streaming, method: written })
+}
+
+/// `client.chat().query(&q)?.header(k, v)?` → `client.chat()`: async-openai's
+/// per-request options sit between the API group and its call.
+fn without_request_options(expr: ast::Expr) -> ast::Expr {
+    match &expr {
+        ast::Expr::TryExpr(inner) => inner.expr().map_or(expr, without_request_options),
+        ast::Expr::MethodCallExpr(call)
+            if call
+                .name_ref()
+                .is_some_and(|n| matches!(n.text().to_string().as_str(), "query" | "header" | "headers")) =>
+        {
+            call.receiver().map_or(expr, without_request_options)
+        }
+        _ => expr,
+    }
 }
 
 /// The model a call's first argument says, following one `let` of the same function.
