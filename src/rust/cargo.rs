@@ -27,6 +27,24 @@ pub fn missing<'a>(manifest: &str, needed: &[(&'a str, &'a str)]) -> Vec<&'a str
     needed.iter().filter(|(name, _)| !present.iter().any(|p| p == name)).map(|(_, line)| *line).collect()
 }
 
+/// The `opentelemetry` version a manifest asks for, when it is older than the
+/// API the inserted code is written against (instruments finished with
+/// `.build()`, from 0.28 on): `Some("0.24")`.
+pub fn outdated_opentelemetry(manifest: &str) -> Option<String> {
+    let value = manifest.parse::<toml::Table>().ok()?;
+    let spec = value.get("dependencies")?.as_table()?.get("opentelemetry")?;
+    let requirement = match spec {
+        toml::Value::String(version) => version.clone(),
+        toml::Value::Table(table) => table.get("version")?.as_str()?.to_string(),
+        _ => return None,
+    };
+    let digits = requirement.trim_start_matches(['=', '^', '~', '>', '<', ' ']);
+    let mut parts = digits.split('.');
+    let major: u32 = parts.next()?.trim().parse().ok()?;
+    let minor: u32 = parts.next().and_then(|m| m.trim().parse().ok()).unwrap_or(0);
+    (major == 0 && minor < 28).then_some(requirement)
+}
+
 /// `[dependencies]` names (a `[workspace.dependencies]` entry used with `workspace = true` counts).
 fn dependency_names(manifest: &str) -> Vec<String> {
     let Ok(value) = manifest.parse::<toml::Table>() else { return Vec::new() };
@@ -95,5 +113,12 @@ mod tests {
             "[package]\nname = \"x\"\n\n[dependencies]\na = \"1\"\n"
         );
         assert!(uses_tracing_bridge("[dependencies]\ntracing-opentelemetry = \"0.34\"\n"));
+        assert_eq!(outdated_opentelemetry("[dependencies]\nopentelemetry = \"0.24\"\n").as_deref(), Some("0.24"));
+        assert_eq!(
+            outdated_opentelemetry("[dependencies]\nopentelemetry = { version = \"=0.21.0\" }\n").as_deref(),
+            Some("=0.21.0")
+        );
+        assert_eq!(outdated_opentelemetry("[dependencies]\nopentelemetry = \"0.33\"\n"), None);
+        assert_eq!(outdated_opentelemetry("[dependencies]\nopentelemetry = { workspace = true }\n"), None);
     }
 }

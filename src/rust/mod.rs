@@ -119,6 +119,19 @@ pub fn instrument(file: &SourceFile, settings: &Settings, selection: Selection) 
         if flavor == Flavor::Tracing {
             needed.push(cargo::TRACING);
         }
+        if let Some(version) = cargo::outdated_opentelemetry(&manifest) {
+            if enabled("VOF134") {
+                out.findings.push(Finding::diagnostic(
+                    (1, 1),
+                    "VOF134",
+                    format!(
+                        "{} asks for opentelemetry {version}; the inserted code uses the 0.28+ API \
+                         (written against 0.33): upgrade it",
+                        manifest_path.display()
+                    ),
+                ));
+            }
+        }
         let lines = cargo::missing(&manifest, &needed);
         if !lines.is_empty() {
             if enabled("VOF132") {
