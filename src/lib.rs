@@ -64,6 +64,8 @@ pub struct Options {
     pub sarif: bool,
     /// `--add-deps`: add what the Rust rewrite needs to the crate's `Cargo.toml`.
     pub add_deps: bool,
+    /// Make each changed file's unified diff (the CLI shows them only as text, when not applying).
+    pub diffs: bool,
 }
 
 impl Options {
@@ -78,6 +80,7 @@ impl Options {
             ignore: Vec::new(),
             sarif: false,
             add_deps: false,
+            diffs: true,
         }
     }
 }
@@ -338,9 +341,10 @@ pub fn run(options: &Options) -> Report {
     let planned: Vec<(FileReport, Option<Vec<u8>>)> = files
         .par_iter()
         .map(|file| {
-            let result = instrument_file(file, options.sarif);
+            let (report, bytes) = instrument_file(file, options);
             progress.tick();
-            result
+            // The new bytes are only needed to write them: not held for the whole run otherwise.
+            (report, bytes.filter(|_| options.mode == Mode::Apply))
         })
         .collect();
     progress.finish();
@@ -478,7 +482,7 @@ fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<P
 
 /// Instruments one file with every fix, in memory: its report (with the diff)
 /// and the bytes to write when it changes.
-pub fn instrument_file(file: &FilePlan, sarif: bool) -> (FileReport, Option<Vec<u8>>) {
+pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Option<Vec<u8>>) {
     let result = file.instrument(python::Selection::All);
     let mut report = FileReport::new(file.shown.clone(), FileStatus::Unchanged);
     report.findings = result.findings;
@@ -497,10 +501,12 @@ pub fn instrument_file(file: &FilePlan, sarif: bool) -> (FileReport, Option<Vec<
     }
     let Some(new_text) = result.text else { return (report, None) };
     let new_bytes = file.encode(&new_text);
-    report.diff = diff::unified(&file.shown, &file.original_text(), &String::from_utf8_lossy(&new_bytes));
+    if options.diffs {
+        report.diff = diff::unified(&file.shown, &file.original_text(), &String::from_utf8_lossy(&new_bytes));
+    }
     report.status = FileStatus::Changed;
     report.dependencies = result.dependencies;
-    if sarif {
+    if options.sarif {
         report.sarif = sarif::fixes_of(file, &result.fixes, &result.setup);
     }
     (report, Some(new_bytes))

@@ -136,6 +136,7 @@ fn main() -> ExitCode {
         ignore: cli.ignore.clone(),
         sarif: cli.format == Format::Sarif,
         add_deps: cli.add_deps,
+        diffs: cli.format == Format::Text && mode != Mode::Apply,
     };
     let color = match cli.color {
         Color::Always => true,
