@@ -90,6 +90,12 @@ enum Color {
 }
 
 fn main() -> ExitCode {
+    // Threads the tool does not make itself (ra_ap_syntax drops its trees on one)
+    // free deeply nested trees recursively: give them the workers' stack. Set
+    // before any thread exists.
+    if std::env::var_os("RUST_MIN_STACK").is_none() {
+        std::env::set_var("RUST_MIN_STACK", (64usize << 20).to_string());
+    }
     let cli = Cli::parse();
     if let Some(path) = &cli.show_settings {
         return show_settings(path);
@@ -144,7 +150,14 @@ fn main() -> ExitCode {
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     if cli.interactive {
-        return interactive(&options, &cli, color);
+        // Review plans files on this thread: give deeply nested sources the workers' stack.
+        return std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, || interactive(&options, &cli, color))
+                .map(|handle| handle.join().unwrap_or(ExitCode::from(2)))
+                .unwrap_or_else(|_| interactive(&options, &cli, color))
+        });
     }
     let report = run(&options);
 

@@ -46,7 +46,7 @@ impl SourceFile {
         let body = if bom { &bytes[BOM.len()..] } else { &bytes[..] };
         if let Some(at) = memchr_nul(body) {
             let (line, column) = line_col_of_bytes(body, at);
-            return Err(SourceError { line, column, message: "binary file: NUL byte; not Python source".to_string() });
+            return Err(SourceError { line, column, message: "binary file: NUL byte; not source text".to_string() });
         }
         let text = match std::str::from_utf8(body) {
             Ok(text) => text.to_string(),

@@ -184,3 +184,39 @@ fn a_file_changed_between_read_and_write_is_not_overwritten() {
     assert_eq!(err.to_string(), "file changed during the run; not overwritten");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
 }
+
+#[test]
+fn broken_rust_sources_are_reported_and_deep_rust_is_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("bad_utf8.rs"), b"use async_openai::Client;\nfn f() { let s = \"\xff\"; }\n").unwrap();
+    std::fs::write(d.join("binary.rs"), b"async_openai\x00\x01").unwrap();
+    std::fs::write(d.join("syntax.rs"), "use async_openai::Client;\nfn f( {\n").unwrap();
+    let out = untouched(d, &["bad_utf8.rs", "binary.rs", "syntax.rs"], &["--check", "."]);
+    let err = stderr(&out);
+    assert!(err.contains("bad_utf8.rs:2:19: error: invalid UTF-8"), "{err}");
+    assert!(err.contains("binary.rs:1:13: error: binary file"), "{err}");
+    assert!(err.contains("syntax.rs:2:"), "{err}");
+    assert!(err.contains("error: Rust syntax error"), "{err}");
+
+    // 2,000 nested blocks around a real call: parsed, rewritten, and the output re-parses.
+    let deep = tempfile::tempdir().unwrap();
+    let n = 2000;
+    let source = format!(
+        "use async_openai::config::OpenAIConfig;\nuse async_openai::Client;\n\npub async fn summarize(client: &Client<OpenAIConfig>, request: async_openai::types::chat::CreateChatCompletionRequest) -> Result<(), async_openai::error::OpenAIError> {{\n    {}let _r = client.chat().create(request).await?;{}\n    Ok(())\n}}\n",
+        "{ ".repeat(n),
+        " }".repeat(n)
+    );
+    std::fs::write(deep.path().join("deep.rs"), &source).unwrap();
+    let out = tool(deep.path(), &["."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rewritten = std::fs::read_to_string(deep.path().join("deep.rs")).unwrap();
+    assert!(rewritten.contains("voice_otel_llm::record("), "not rewritten");
+    // Parsing 2,000 levels needs more stack than a test thread has (the tool's workers have 64 MB).
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || voice_otel_fix::rust::parse::check_syntax(&rewritten).expect("the rewrite parses"))
+        .unwrap()
+        .join()
+        .unwrap();
+}
