@@ -1,5 +1,5 @@
 //! The Rust rewrite must build and work, not just parse:
-//! 1. every `fixtures/rust/*/after` crate (instrumented, manifest completed by
+//! 1. every `fixtures/rust_llm_span/*/after` crate (instrumented, manifest completed by
 //!    `--add-deps`) type-checks with `cargo check`, in one cargo workspace with
 //!    a committed lockfile (`tests/rust_workspace/Cargo.lock`; crates come from
 //!    the registry, nothing is vendored);
@@ -16,9 +16,10 @@ use std::process::Command;
 fn instrumented_rust_fixtures_type_check_and_run() {
     let repo = common::repo();
     let workspace = repo.join("target/rust-check");
-    let fixtures = repo.join("fixtures/rust");
+    let fixtures = repo.join("fixtures/rust_llm_span");
     let mut members = Vec::new();
-    let mut cases: Vec<_> = std::fs::read_dir(&fixtures).expect("fixtures/rust").map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<_> =
+        std::fs::read_dir(&fixtures).expect("fixtures/rust_llm_span").map(|e| e.unwrap().path()).collect();
     cases.sort();
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
