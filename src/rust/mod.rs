@@ -108,7 +108,8 @@ pub fn instrument(file: &SourceFile, settings: &Settings, selection: Selection) 
         return out;
     }
     if existing.is_none() {
-        let module = telemetry_module::render(flavor, &readers, &file.indent_unit, file.line_ending);
+        let scopes = telemetry_module::Scopes::of(&tree, &names);
+        let module = telemetry_module::render(flavor, &scopes, &readers, &file.indent_unit, file.line_ending);
         out.setup.push(telemetry_module::append(source, &module, file.line_ending));
         edits.extend(out.setup.iter().cloned());
     }

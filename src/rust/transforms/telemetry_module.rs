@@ -2,8 +2,9 @@
 //! `llm.tokens.input` / `llm.tokens.output` counters (made once, in a
 //! `LazyLock`), `record` (the span and the counts around one call) and a usage
 //! reader per API the file calls. Through the `opentelemetry` API by default
-//! (the global tracer and meter, so the project's providers apply, scoped with
-//! the crate's own name, `env!("CARGO_PKG_NAME")`); through
+//! (the global tracer and meter, so the project's providers apply, with the
+//! instrumentation scope the file already uses — `global::tracer("billing")` —
+//! or else the crate's own name, `env!("CARGO_PKG_NAME")`); through
 //! `tracing::info_span!` when the crate bridges `tracing` to OpenTelemetry.
 //!
 //! ```rust
@@ -18,7 +19,11 @@
 
 use std::collections::BTreeSet;
 
+use ra_ap_syntax::ast::{self, HasArgList};
+use ra_ap_syntax::{AstNode, SourceFile};
+
 use crate::edit::Edit;
+use crate::rust::names::{path_text, string_literal, Names};
 
 const OTEL: &str = include_str!("../../../templates/rust/llm_otel.rs");
 const TRACING: &str = include_str!("../../../templates/rust/llm_tracing.rs");
@@ -32,6 +37,34 @@ pub enum Flavor {
     Otel,
     /// `tracing` spans (exported by `tracing-opentelemetry`), `opentelemetry` counters.
     Tracing,
+}
+
+/// The instrumentation scopes the file's own code already uses:
+/// `opentelemetry::global::tracer("billing")`, `global::meter("billing")`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Scopes {
+    pub tracer: Option<String>,
+    pub meter: Option<String>,
+}
+
+impl Scopes {
+    pub fn of(file: &SourceFile, names: &Names) -> Scopes {
+        let mut scopes = Scopes::default();
+        for call in file.syntax().descendants().filter_map(ast::CallExpr::cast) {
+            let Some(ast::Expr::PathExpr(callee)) = call.expr() else { continue };
+            let Some(path) = callee.path() else { continue };
+            let slot = match names.qualify(&path_text(&path)).as_str() {
+                "opentelemetry::global::tracer" => &mut scopes.tracer,
+                "opentelemetry::global::meter" => &mut scopes.meter,
+                _ => continue,
+            };
+            let name = call.arg_list().and_then(|args| args.args().next()).and_then(|arg| string_literal(&arg));
+            if slot.is_none() {
+                *slot = name;
+            }
+        }
+        scopes
+    }
 }
 
 /// Whether the file already has the module, and which readers it has.
@@ -49,10 +82,13 @@ pub fn existing_readers(source: &str) -> Option<BTreeSet<String>> {
 }
 
 /// The module with the given readers, in the file's indentation unit and line endings.
-pub fn render(flavor: Flavor, readers: &BTreeSet<&str>, unit: &str, line_ending: &str) -> String {
+pub fn render(flavor: Flavor, scopes: &Scopes, readers: &BTreeSet<&str>, unit: &str, line_ending: &str) -> String {
     let template = match flavor {
         Flavor::Otel => OTEL,
         Flavor::Tracing => TRACING,
+    };
+    let scope = |name: &Option<String>| {
+        name.as_ref().map_or_else(|| "env!(\"CARGO_PKG_NAME\")".to_string(), |n| format!("{n:?}"))
     };
     let mut chosen = String::new();
     for (name, body) in reader_bodies() {
@@ -65,7 +101,9 @@ pub fn render(flavor: Flavor, readers: &BTreeSet<&str>, unit: &str, line_ending:
     let common = &COMMON[COMMON.find("\n\n").map_or(0, |i| i + 2)..];
     let text = template
         .replace("    // voice-otel-fix: common\n", common)
-        .replace("    // voice-otel-fix: readers\n", &chosen);
+        .replace("    // voice-otel-fix: readers\n", &chosen)
+        .replace("global::tracer(env!(\"CARGO_PKG_NAME\"))", &format!("global::tracer({})", scope(&scopes.tracer)))
+        .replace("global::meter(env!(\"CARGO_PKG_NAME\"))", &format!("global::meter({})", scope(&scopes.meter)));
     let text = text.trim_end_matches('\n');
     let text: Vec<String> = text
         .split('\n')
@@ -108,11 +146,11 @@ mod tests {
     #[test]
     fn renders_only_the_readers_asked_for() {
         let readers = BTreeSet::from(["genai_chat"]);
-        let text = render(Flavor::Otel, &readers, "    ", "\n");
+        let text = render(Flavor::Otel, &Scopes::default(), &readers, "    ", "\n");
         assert!(text.contains("pub fn genai_chat("));
         assert!(!text.contains("pub fn openai_chat("));
         assert!(!text.contains("voice-otel-fix: reader"));
-        let tabs = render(Flavor::Tracing, &readers, "\t", "\n");
+        let tabs = render(Flavor::Tracing, &Scopes::default(), &readers, "\t", "\n");
         assert!(tabs.contains("\n\tuse std::future::Future;"));
         assert_eq!(existing_readers(&text).unwrap(), BTreeSet::from(["genai_chat".to_string()]));
     }
