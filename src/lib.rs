@@ -141,7 +141,7 @@ impl FilePlan {
 
     /// The file's text as read (BOM included), for diffs.
     pub fn original_text(&self) -> String {
-        String::from_utf8_lossy(&self.parsed.file.original).into_owned()
+        String::from_utf8_lossy(&self.parsed.file.original()).into_owned()
     }
 
     /// The bytes of a new text, in the file's encoding (BOM kept).
@@ -151,7 +151,7 @@ impl FilePlan {
 
     /// Writes new bytes atomically, unless the file changed since it was read.
     pub fn write(&self, bytes: &[u8]) -> Result<(), write::WriteError> {
-        write::replace_atomically(&self.parsed.file.path, &self.parsed.file.original, bytes)
+        write::replace_atomically(&self.parsed.file.path, &self.parsed.file.original(), bytes)
     }
 
     /// The package the file belongs to: the directory of the config that applies, as shown.

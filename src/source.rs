@@ -23,8 +23,6 @@ impl fmt::Display for SourceError {
 pub struct SourceFile {
     /// The path as the user named it (relative to the working directory when possible).
     pub path: PathBuf,
-    /// The bytes read from disk, kept to detect a change before writing.
-    pub original: Vec<u8>,
     /// Whether the file starts with a UTF-8 byte order mark (not part of `text`).
     pub bom: bool,
     /// The text after the BOM.
@@ -48,10 +46,14 @@ impl SourceFile {
             let (line, column) = line_col_of_bytes(body, at);
             return Err(SourceError { line, column, message: "binary file: NUL byte; not source text".to_string() });
         }
-        let text = match std::str::from_utf8(body) {
-            Ok(text) => text.to_string(),
+        // The bytes become the text in place (no copy); the BOM is dropped from its front.
+        let skip = if bom { BOM.len() } else { 0 };
+        let mut text = match String::from_utf8(bytes) {
+            Ok(text) => text,
             Err(err) => {
-                let (line, column) = line_col_of_bytes(body, err.valid_up_to());
+                let at = err.utf8_error().valid_up_to();
+                let bytes = err.into_bytes();
+                let (line, column) = line_col_of_bytes(&bytes[skip..], at.saturating_sub(skip));
                 return Err(SourceError {
                     line,
                     column,
@@ -59,10 +61,16 @@ impl SourceFile {
                 });
             }
         };
+        text.drain(..skip);
         let line_ending = dominant_line_ending(&text);
         let indent_unit = detect_indent_unit(&text);
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        Ok(SourceFile { path: path.to_path_buf(), original: bytes, bom, text, line_ending, indent_unit, line_starts })
+        Ok(SourceFile { path: path.to_path_buf(), bom, text, line_ending, indent_unit, line_starts })
+    }
+
+    /// The bytes that were read from disk (BOM and text), to detect a change before writing.
+    pub fn original(&self) -> Vec<u8> {
+        self.encode(&self.text)
     }
 
     /// The bytes to write for a new text of this file: BOM kept.
