@@ -43,7 +43,10 @@ impl<'t> Semantics<'t> {
         for &node in &nodes {
             match node.kind() {
                 "identifier" => {
-                    identifiers.insert(text(node, source).to_string());
+                    let name = text(node, source);
+                    if !identifiers.contains(name) {
+                        identifiers.insert(name.to_string());
+                    }
                 }
                 "string_start" => {
                     let start = text(node, source);
