@@ -31,7 +31,7 @@
 use std::collections::HashMap;
 
 use ra_ap_syntax::ast::{self, HasName};
-use ra_ap_syntax::AstNode;
+use ra_ap_syntax::{AstNode, SyntaxKind};
 
 use crate::config::LlmOverride;
 use crate::edit::Edit;
@@ -79,7 +79,7 @@ pub fn plan(call: &LlmCall, source: &str, unit: &str, overrides: &HashMap<String
     let indent: String = source[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
     let inner = format!("{indent}{unit}");
     let module = module_path(call.call.syntax());
-    let call_text = reindent(&source[start..usize::from(call.call.syntax().text_range().end())], unit);
+    let call_text = reindent(call.call.syntax(), source, unit);
     let option = |value: Option<&str>| value.map_or_else(|| "None".to_string(), |v| format!("Some({})", quoted(v)));
     let text = [
         format!("{module}record("),
@@ -129,13 +129,32 @@ fn module_path(node: &ra_ap_syntax::SyntaxNode) -> String {
     format!("{}voice_otel_llm::", "super::".repeat(depth))
 }
 
-/// The call's text one level deeper: its continuation lines get one more unit.
-fn reindent(text: &str, unit: &str) -> String {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, line)| if i == 0 || line.trim().is_empty() { line.to_string() } else { format!("{unit}{line}") })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The call's text one level deeper: its continuation lines get one more
+/// unit, except lines that start inside a string literal (their text is the
+/// string's content).
+fn reindent(call: &ra_ap_syntax::SyntaxNode, source: &str, unit: &str) -> String {
+    let range = call.text_range();
+    let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+    let strings: Vec<std::ops::Range<usize>> = call
+        .descendants_with_tokens()
+        .filter_map(|element| element.into_token())
+        .filter(|token| matches!(token.kind(), SyntaxKind::STRING | SyntaxKind::BYTE_STRING | SyntaxKind::C_STRING))
+        .map(|token| usize::from(token.text_range().start())..usize::from(token.text_range().end()))
+        .collect();
+    let mut out = String::new();
+    let mut offset = start;
+    for (i, line) in source[start..end].split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            let in_string = strings.iter().any(|s| s.start < offset && offset < s.end);
+            if !in_string && !line.trim().is_empty() {
+                out.push_str(unit);
+            }
+        }
+        out.push_str(line);
+        offset += line.len() + 1;
+    }
+    out
 }
 
 fn quoted(value: &str) -> String {
