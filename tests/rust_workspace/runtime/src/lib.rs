@@ -1,9 +1,13 @@
-//! A loopback HTTP/1.1 server for the runtime test: answers each request with
-//! the next canned `(status, JSON body)` and records what it was sent.
+//! For the runtime tests: a loopback HTTP/1.1 server that answers each request
+//! with the next canned `(status, JSON body)` and records what it was sent, and
+//! readers of what the in-memory exporters hold.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
+
+use opentelemetry::{KeyValue, Value};
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 
 pub struct Mock {
     /// `http://127.0.0.1:PORT`
@@ -50,4 +54,27 @@ pub fn start(responses: Vec<(u16, &'static str)>) -> Mock {
         }
     });
     Mock { base, requests }
+}
+
+/// The value of one attribute.
+pub fn attribute<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
+    attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
+}
+
+/// The names of every exported metric.
+pub fn metric_names(exported: &[ResourceMetrics]) -> Vec<String> {
+    exported.iter().flat_map(|rm| rm.scope_metrics()).flat_map(|sm| sm.metrics()).map(|m| m.name().to_string()).collect()
+}
+
+/// The data points `(value, attributes)` of the last export of a `u64` sum.
+pub fn sum_points(exported: &[ResourceMetrics], name: &str) -> Vec<(u64, Vec<KeyValue>)> {
+    let metric = exported
+        .iter()
+        .flat_map(|rm| rm.scope_metrics())
+        .flat_map(|sm| sm.metrics())
+        .filter(|m| m.name() == name)
+        .last()
+        .unwrap_or_else(|| panic!("{name} not exported: {:?}", metric_names(exported)));
+    let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data() else { panic!("{name} is not a u64 sum") };
+    sum.data_points().map(|p| (p.value(), p.attributes().cloned().collect())).collect()
 }

@@ -6,9 +6,9 @@ use opentelemetry::baggage::BaggageExt;
 use opentelemetry::context::FutureExt;
 use opentelemetry::trace::{Span, Status, TraceContextExt, Tracer};
 use opentelemetry::{global, Context, KeyValue, Value};
-use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+use voice_otel_fix_rust_runtime::{attribute, metric_names, sum_points};
 use openai_chat_struct_field::Summariser;
 
 const CHAT: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini-2024-07-18",
@@ -16,9 +16,6 @@ const CHAT: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":17
 "usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}"#;
 const ERROR: &str = r#"{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}"#;
 
-fn attribute<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
-    attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
-}
 
 #[tokio::test]
 async fn span_parent_attributes_and_token_counters() {
@@ -73,31 +70,18 @@ async fn span_parent_attributes_and_token_counters() {
     assert!(matches!(err.status, Status::Error { .. }), "{:?}", err.status);
 
     let exported = metrics.get_finished_metrics().unwrap();
-    let names: Vec<String> = exported
-        .iter()
-        .flat_map(|rm| rm.scope_metrics())
-        .flat_map(|sm| sm.metrics())
-        .map(|m| m.name().to_string())
-        .collect();
+    let names = metric_names(&exported);
     assert!(!names.iter().any(|n| n.contains("cost")), "never a cost metric: {names:?}");
     for (name, value) in [("llm.tokens.input", 11), ("llm.tokens.output", 7)] {
-        let metric = exported
-            .iter()
-            .flat_map(|rm| rm.scope_metrics())
-            .flat_map(|sm| sm.metrics())
-            .filter(|m| m.name() == name)
-            .last()
-            .unwrap_or_else(|| panic!("{name} not exported: {names:?}"));
-        let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data() else { panic!("{name} is not a u64 sum") };
-        let points: Vec<_> = sum.data_points().collect();
+        let points = sum_points(&exported, name);
         assert_eq!(points.len(), 1, "only the successful call is counted");
-        assert_eq!(points[0].value(), value);
-        let attributes: Vec<KeyValue> = points[0].attributes().cloned().collect();
-        assert_eq!(attribute(&attributes, "tenant.id"), Some(&Value::from("acme")));
-        assert_eq!(attribute(&attributes, "llm.provider"), Some(&Value::from("openai")));
-        assert_eq!(attribute(&attributes, "llm.model"), Some(&Value::from("gpt-4o-mini")));
-        assert_eq!(attribute(&attributes, "llm.use_case"), Some(&Value::from("summarize_call")));
-        assert_eq!(attribute(&attributes, "llm.call_site"), Some(&Value::from("Summariser::summarize_call")));
-        assert_eq!(attribute(&attributes, "outcome"), Some(&Value::from("success")));
+        let (total, attributes) = &points[0];
+        assert_eq!(*total, value);
+        assert_eq!(attribute(attributes, "tenant.id"), Some(&Value::from("acme")));
+        assert_eq!(attribute(attributes, "llm.provider"), Some(&Value::from("openai")));
+        assert_eq!(attribute(attributes, "llm.model"), Some(&Value::from("gpt-4o-mini")));
+        assert_eq!(attribute(attributes, "llm.use_case"), Some(&Value::from("summarize_call")));
+        assert_eq!(attribute(attributes, "llm.call_site"), Some(&Value::from("Summariser::summarize_call")));
+        assert_eq!(attribute(attributes, "outcome"), Some(&Value::from("success")));
     }
 }

@@ -7,10 +7,10 @@
 use async_openai::config::OpenAIConfig;
 use async_openai::Client;
 use opentelemetry::trace::{Status, TracerProvider as _};
-use opentelemetry::{global, KeyValue, Value};
-use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+use opentelemetry::{global, Value};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+use voice_otel_fix_rust_runtime::{attribute, sum_points};
 use tracing_subscriber::layer::SubscriberExt;
 
 const CHAT: &str = r#"{"id":"chatcmpl-2","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini",
@@ -18,9 +18,6 @@ const CHAT: &str = r#"{"id":"chatcmpl-2","object":"chat.completion","created":17
 "usage":{"prompt_tokens":23,"completion_tokens":5,"total_tokens":28}}"#;
 const ERROR: &str = r#"{"error":{"message":"bad request","type":"invalid_request_error","param":null,"code":null}}"#;
 
-fn attribute<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
-    attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| &kv.value)
-}
 
 #[tokio::test]
 async fn tracing_spans_reach_opentelemetry_with_the_product_name() {
@@ -63,19 +60,11 @@ async fn tracing_spans_reach_opentelemetry_with_the_product_name() {
 
     let exported = metrics.get_finished_metrics().unwrap();
     for (name, value) in [("llm.tokens.input", 23), ("llm.tokens.output", 5)] {
-        let metric = exported
-            .iter()
-            .flat_map(|rm| rm.scope_metrics())
-            .flat_map(|sm| sm.metrics())
-            .filter(|m| m.name() == name)
-            .last()
-            .unwrap_or_else(|| panic!("{name} not exported"));
-        let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data() else { panic!("{name} is not a u64 sum") };
-        let points: Vec<_> = sum.data_points().collect();
+        let points = sum_points(&exported, name);
         assert_eq!(points.len(), 1);
-        assert_eq!(points[0].value(), value);
-        let attributes: Vec<KeyValue> = points[0].attributes().cloned().collect();
-        assert_eq!(attribute(&attributes, "outcome"), Some(&Value::from("success")));
-        assert_eq!(attribute(&attributes, "llm.call_site"), Some(&Value::from("extract_order")));
+        let (total, attributes) = &points[0];
+        assert_eq!(*total, value);
+        assert_eq!(attribute(attributes, "outcome"), Some(&Value::from("success")));
+        assert_eq!(attribute(attributes, "llm.call_site"), Some(&Value::from("extract_order")));
     }
 }
