@@ -1,9 +1,13 @@
-//! `voice-otel-fix`: instruments LiveKit Agents voice bots with OpenTelemetry
-//! in the house style. The pipeline reads top to bottom:
+//! `voice-otel-fix`: instruments LiveKit Agents voice bots (Python) and the
+//! LLM calls of Rust services with OpenTelemetry in the house style. The
+//! pipeline reads top to bottom:
 //!
 //! walk → prefilter (bytes) → decode → parse → detect (registrations, linked
 //! across modules) → plan edits (one transform a file) → apply in memory →
 //! validate → diff → write (atomic) → report.
+//!
+//! Python lives in `python/`, Rust in `rust/`; both produce the fixes and
+//! results of `fix`, so everything after planning is shared.
 
 pub mod config;
 pub mod diff;
