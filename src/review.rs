@@ -136,12 +136,18 @@ fn hunks_of(file: &FilePlan, all: &crate::python::Instrumented) -> Vec<Hunk> {
         let new = String::from_utf8_lossy(&file.encode(&new)).into_owned();
         diff::unified(&file.shown, &original, &new).unwrap_or_default()
     };
-    let mut hunks = vec![Hunk {
-        title: "imports and instruments".to_string(),
-        diff: show(&all.setup),
-        fix: None,
-        requires: Vec::new(),
-    }];
+    // The setup hunk, when the file still needs one (a second run on a file that
+    // has its imports and instruments needs none).
+    let mut hunks = Vec::new();
+    if !all.setup.is_empty() {
+        hunks.push(Hunk {
+            title: "imports and instruments".to_string(),
+            diff: show(&all.setup),
+            fix: None,
+            requires: Vec::new(),
+        });
+    }
+    let first_fix = hunks.len();
     for fix in &all.fixes {
         hunks.push(Hunk {
             title: format!("{} (line {})", fix.title, fix.line),
@@ -152,9 +158,9 @@ fn hunks_of(file: &FilePlan, all: &crate::python::Instrumented) -> Vec<Hunk> {
     }
     let ids: Vec<Option<FixId>> = hunks.iter().map(|h| h.fix.clone()).collect();
     for (i, fix) in all.fixes.iter().enumerate() {
-        let mut requires = vec![0];
+        let mut requires: Vec<usize> = (0..first_fix).collect();
         requires.extend(fix.requires.iter().filter_map(|r| ids.iter().position(|id| id.as_ref() == Some(r))));
-        hunks[i + 1].requires = requires;
+        hunks[first_fix + i].requires = requires;
     }
     hunks
 }

@@ -165,3 +165,30 @@ def test_progress_bar_on_a_terminal_for_large_trees(tmp_path):
     # Without a terminal there is no progress line.
     plain = subprocess.run([BIN, "--dry-run", "."], cwd=tmp_path, capture_output=True, text=True)
     assert "/250 files" not in plain.stderr
+
+
+def test_rust_calls_are_reviewed_one_by_one(tmp_path):
+    """A Rust file: the module hunk, then one hunk per call; the rejected call stays as it was."""
+    crate = tmp_path / "router"
+    shutil.copytree(REPO / "fixtures" / "rust_llm_span" / "genai_const_and_unknown_model" / "before", crate)
+    child = spawn(crate)
+    child.expect(r"hunk 1/3\): imports and instruments")
+    answer(child, "y")  # the voice_otel_llm module
+    child.expect(r"hunk 2/3\): LLM span in `Router::route_request`")
+    answer(child, "n")
+    child.expect(r"hunk 3/3\): LLM span in `Router::answer`")
+    answer(child, "y")
+    finish(child)
+    text = (crate / "src" / "lib.rs").read_text()
+    assert text.count("voice_otel_llm::record(") == 1
+    assert 'span: "llm.answer"' in text
+    assert "self.llm.exec_chat(ROUTER_MODEL, request, None).await?" in text, "the rejected call is untouched"
+    assert text.count("mod voice_otel_llm {") == 1
+    # what is left is offered again, and accepting it now needs no second module
+    child = spawn(crate)
+    child.expect(r"hunk 1/1\): LLM span in `Router::route_request`")
+    answer(child, "y")
+    finish(child)
+    text = (crate / "src" / "lib.rs").read_text()
+    assert text.count("voice_otel_llm::record(") == 2
+    assert text.count("mod voice_otel_llm {") == 1
