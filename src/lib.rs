@@ -105,7 +105,39 @@ struct Parsed {
 /// A file instrumented with every fix before the links were known.
 struct Early {
     refs: Vec<EntrypointRef>,
+    result: Compact,
+}
+
+/// An instrumentation result held until it is used. Its new text, when its
+/// fixes' and setup's edits make exactly that text again, is dropped and
+/// re-made when taken: the edits are a fraction of a whole file.
+struct Compact {
     result: python::Instrumented,
+    text_dropped: bool,
+}
+
+impl Compact {
+    fn new(source: &str, mut result: python::Instrumented) -> Compact {
+        let same = result.text.as_ref().is_some_and(|text| rebuilt(source, &result).as_ref() == Some(text));
+        if same {
+            result.text = None;
+        }
+        Compact { result, text_dropped: same }
+    }
+
+    fn take(self, source: &str) -> python::Instrumented {
+        let mut result = self.result;
+        if self.text_dropped {
+            result.text = rebuilt(source, &result);
+        }
+        result
+    }
+}
+
+/// The text every fix and the setup of a result make.
+fn rebuilt(source: &str, result: &python::Instrumented) -> Option<String> {
+    let edits = result.fixes.iter().flat_map(|f| f.edits.iter().cloned()).chain(result.setup.iter().cloned()).collect();
+    edit::apply(source, edits).ok()
 }
 
 /// A file the tool will look at closely: parsed, with the entrypoints that other
@@ -117,7 +149,7 @@ pub struct FilePlan {
     refs: Vec<EntrypointRef>,
     /// What instrumenting with every fix gave before the links were known, when
     /// the links did not change it; taken by the first `instrument(All)`.
-    early: std::sync::Mutex<Option<python::Instrumented>>,
+    early: std::sync::Mutex<Option<Compact>>,
 }
 
 impl FilePlan {
@@ -125,7 +157,7 @@ impl FilePlan {
     pub fn instrument(&self, selection: python::Selection) -> python::Instrumented {
         if matches!(selection, python::Selection::All) {
             if let Some(result) = self.early.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                return result;
+                return result.take(&self.parsed.file.text);
             }
         }
         if walk::Language::of(&self.parsed.file.path) == walk::Language::Rust {
@@ -265,7 +297,7 @@ pub fn plan(options: &Options) -> Plan {
                     &parsed.settings,
                     python::Selection::All,
                 );
-                parsed.early = Some(Early { refs, result });
+                parsed.early = Some(Early { refs, result: Compact::new(&parsed.file.text, result) });
                 own.into_values().next().unwrap_or_default()
             } else {
                 ModuleFacts::default()
