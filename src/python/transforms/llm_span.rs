@@ -146,7 +146,14 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         };
         let at = line_start(source, statement.start_byte());
         let mut indent = indent.to_string();
-        for (range, unit) in cx.shifted.iter().chain(ranges.iter()) {
+        // A session's moved body includes its first line (the wrapped statement may
+        // be that line); another site's range never includes this site's own start.
+        for (range, unit) in cx.shifted {
+            if range.start <= at && at < range.end {
+                indent.push_str(unit);
+            }
+        }
+        for (range, unit) in &ranges {
             if range.start < at && at < range.end {
                 indent.push_str(unit);
             }
