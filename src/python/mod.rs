@@ -314,6 +314,20 @@ pub fn instrument_with(
             // The input itself may be what CPython rejects (tree-sitter is lenient): then say so.
             Err(err) => match parse::check_syntax(source) {
                 Err(input) => out.invalid_input = Some(input),
+                // Re-indenting a block whose lines mix tabs and spaces can change what
+                // Python makes of them: say so rather than report an internal error.
+                Ok(()) if mixed_indentation(source).is_some() => {
+                    let line = mixed_indentation(source).unwrap_or(1);
+                    out.fixes.clear();
+                    out.setup.clear();
+                    out.findings.retain(|f| f.code.is_none());
+                    out.findings.push(Finding::diagnostic(
+                        (line, 1),
+                        "VOF106",
+                        "indentation mixes tabs and spaces here: not rewritten, since re-indenting could change \
+                         its meaning; indent with one or the other",
+                    ));
+                }
                 Ok(()) => {
                     // A developer's aid: the planned text that did not parse.
                     if std::env::var_os("VOF_DEBUG_INVALID").is_some() {
@@ -408,6 +422,22 @@ fn plan_greeting(
         }
         Err(message) => findings.push(Finding::diagnostic(position, "VOF105", message)),
     }
+}
+
+/// The first line (1-based) whose indentation mixes tabs and spaces, when the
+/// file indents some lines with tabs and others with spaces or both.
+fn mixed_indentation(source: &str) -> Option<usize> {
+    let indents = source.lines().map(|l| &l[..l.len() - l.trim_start_matches([' ', '\t']).len()]);
+    let (mut tabs, mut spaces) = (false, false);
+    let mut first_mixed = None;
+    for (i, indent) in indents.enumerate() {
+        tabs |= indent.contains('\t');
+        spaces |= indent.contains(' ');
+        if first_mixed.is_none() && indent.contains('\t') && indent.contains(' ') {
+            first_mixed = Some(i + 1);
+        }
+    }
+    first_mixed.or_else(|| (tabs && spaces).then_some(1))
 }
 
 /// The byte offset of a 1-based line and column (in characters).
