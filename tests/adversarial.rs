@@ -220,3 +220,15 @@ fn broken_rust_sources_are_reported_and_deep_rust_is_rewritten() {
         .join()
         .unwrap();
 }
+
+#[test]
+fn indentation_mixing_tabs_and_spaces_is_reported_not_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    // The loop body's first line is indented with a tab and spaces, the next with spaces only.
+    let source = "from groq import Groq\n\nclient = Groq()\n\n\ndef quick_reply(utterance: str) -> str:\n    pieces = []\n    for chunk in client.chat.completions.create(\n        model=\"llama-3.1-8b-instant\",\n        messages=[{\"role\": \"user\", \"content\": utterance}],\n        stream=True,\n    ):\n\t        if chunk.choices and chunk.choices[0].delta.content:\n            pieces.append(chunk.choices[0].delta.content)\n    return \"\".join(pieces)\n";
+    std::fs::write(dir.path().join("reply.py"), source).unwrap();
+    let out = untouched(dir.path(), &["reply.py"], &["."]);
+    let err = stderr(&out);
+    assert!(err.contains("reply.py:13:1: warning: VOF106"), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+}
