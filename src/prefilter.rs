@@ -20,14 +20,11 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 
-/// Tokens that keep a file wherever they occur. The first five are the
-/// registration tokens (see [`Prefilter::registers`]).
+/// Tokens that say a file may register an entrypoint (or make the `AgentServer`).
+const REGISTRATION: &[&str] = &["entrypoint_fnc", "rtc_session", "WorkerOptions", "ServerOptions", "AgentServer"];
+
+/// Other tokens that keep a file wherever they occur.
 const ANYWHERE: &[&str] = &[
-    "entrypoint_fnc",
-    "rtc_session",
-    "WorkerOptions",
-    "ServerOptions",
-    "AgentServer",
     // sessions made here (plain or generic) and LiveKit plugins
     "AgentSession(",
     "AgentSession[",
@@ -38,9 +35,6 @@ const ANYWHERE: &[&str] = &[
     "bedrock-runtime",
     "inference.LLM(",
 ];
-
-/// How many of [`ANYWHERE`] say the file may register an entrypoint.
-const REGISTRATION: usize = 5;
 
 /// Provider SDKs' top-level modules: they keep a file only where they are
 /// imported as a module (`import openai`, `import os, groq`, `from anthropic.types
@@ -66,21 +60,40 @@ pub enum Verdict {
 /// A Rust file is worth parsing when it names one of the LLM crates.
 const RUST_CRATES: &[&str] = &["async_openai", "anthropic_ai_sdk", "genai::", "genai;"];
 
+/// What a token found in a Python file means.
+#[derive(Debug, Clone, Copy)]
+enum Token {
+    Registration,
+    Anywhere,
+    RootModule,
+    /// A submodule, with the parent package its import statement must name.
+    Submodule(&'static str),
+}
+
 /// The compiled prefilter; build it once and share it between threads.
 pub struct Prefilter {
     automaton: AhoCorasick,
+    /// What each of the automaton's patterns means, by pattern index.
+    tokens: Vec<Token>,
     rust: AhoCorasick,
 }
 
 impl Default for Prefilter {
     fn default() -> Self {
+        let patterns: Vec<(&str, Token)> = REGISTRATION
+            .iter()
+            .map(|t| (*t, Token::Registration))
+            .chain(ANYWHERE.iter().map(|t| (*t, Token::Anywhere)))
+            .chain(ROOT_MODULES.iter().map(|t| (*t, Token::RootModule)))
+            .chain(SUBMODULES.iter().map(|(name, parent)| (*name, Token::Submodule(parent))))
+            .collect();
         let automaton = AhoCorasickBuilder::new()
             // `inference.LLM(` wins over `inference`
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(ANYWHERE.iter().chain(ROOT_MODULES).chain(SUBMODULES.iter().map(|(name, _)| name)))
+            .build(patterns.iter().map(|(pattern, _)| pattern))
             .expect("fixed patterns build");
         let rust = AhoCorasick::new(RUST_CRATES).expect("fixed patterns build");
-        Prefilter { automaton, rust }
+        Prefilter { automaton, tokens: patterns.into_iter().map(|(_, token)| token).collect(), rust }
     }
 }
 
@@ -98,25 +111,22 @@ impl Prefilter {
     pub fn verdict(&self, bytes: &[u8]) -> Verdict {
         let mut keep = false;
         for found in self.automaton.find_iter(bytes) {
-            let pattern = found.pattern().as_usize();
-            if pattern < REGISTRATION {
+            let token = self.tokens[found.pattern().as_usize()];
+            if matches!(token, Token::Registration) {
                 return Verdict::ParseRegistering;
             }
             if keep {
                 continue;
             }
-            keep = if pattern < ANYWHERE.len() {
-                true
-            } else if !whole_word(bytes, found.start(), found.end()) {
-                false
-            } else if let Some((_, parent)) =
-                (pattern - ANYWHERE.len()).checked_sub(ROOT_MODULES.len()).and_then(|i| SUBMODULES.get(i))
-            {
-                import_statement(bytes, found.start())
-                    .is_some_and(|statement| contains(&bytes[statement..found.start()], parent.as_bytes()))
-            } else {
-                import_statement(bytes, found.start())
-                    .is_some_and(|statement| imported_as_module(&bytes[statement..found.start()]))
+            let imported = || {
+                whole_word(bytes, found.start(), found.end()).then(|| import_statement(bytes, found.start())).flatten()
+            };
+            keep = match token {
+                Token::Registration | Token::Anywhere => true,
+                Token::RootModule => imported().is_some_and(|at| imported_as_module(&bytes[at..found.start()])),
+                Token::Submodule(parent) => {
+                    imported().is_some_and(|at| contains(&bytes[at..found.start()], parent.as_bytes()))
+                }
             };
         }
         if keep {

@@ -316,25 +316,26 @@ pub fn instrument_with(
                 Err(input) => out.invalid_input = Some(input),
                 // Re-indenting a block whose lines mix tabs and spaces can change what
                 // Python makes of them: say so rather than report an internal error.
-                Ok(()) if mixed_indentation(source).is_some() => {
-                    let line = mixed_indentation(source).unwrap_or(1);
-                    out.fixes.clear();
-                    out.setup.clear();
-                    out.findings.retain(|f| f.code.is_none());
-                    out.findings.push(Finding::diagnostic(
-                        (line, 1),
-                        "VOF106",
-                        "indentation mixes tabs and spaces here: not rewritten, since re-indenting could change \
-                         its meaning; indent with one or the other",
-                    ));
-                }
-                Ok(()) => {
-                    // A developer's aid: the planned text that did not parse.
-                    if std::env::var_os("VOF_DEBUG_INVALID").is_some() {
-                        eprintln!("{text}");
+                Ok(()) => match mixed_indentation(source) {
+                    Some(line) => {
+                        out.fixes.clear();
+                        out.setup.clear();
+                        out.findings.retain(|f| f.code.is_none());
+                        out.findings.push(Finding::diagnostic(
+                            (line, 1),
+                            "VOF106",
+                            "indentation mixes tabs and spaces here: not rewritten, since re-indenting could change \
+                             its meaning; indent with one or the other",
+                        ));
                     }
-                    out.invalid_output = Some(err)
-                }
+                    None => {
+                        // A developer's aid: the planned text that did not parse.
+                        if std::env::var_os("VOF_DEBUG_INVALID").is_some() {
+                            eprintln!("{text}");
+                        }
+                        out.invalid_output = Some(err)
+                    }
+                },
             },
         },
         Err(overlap) => {
