@@ -89,9 +89,10 @@ impl Options {
     }
 }
 
-/// A file read, decoded and accepted by the strict parser. Its tree-sitter
-/// tree is made when the file is instrumented and dropped after, so that a
-/// large tree is never held whole in memory.
+/// A file read and decoded (a Rust file also accepted by its parser; a Python
+/// file is parsed strictly when it is instrumented). Its tree-sitter tree is
+/// made when the file is instrumented and dropped after, so that a large tree
+/// is never held whole in memory.
 struct Parsed {
     file: SourceFile,
     settings: Arc<Settings>,
@@ -508,11 +509,11 @@ impl Unreadable {
 fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<Parsed, Unreadable> {
     let file = SourceFile::decode(path, bytes)
         .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
-    let checked = match walk::Language::of(path) {
-        walk::Language::Python => python::parse::check_syntax(&file.text),
-        walk::Language::Rust => rust::parse::check_syntax(&file.text),
-    };
-    checked.map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
+    // Python's strict parse comes with instrumenting, of the output (`python::instrument_with`).
+    if walk::Language::of(path) == walk::Language::Rust {
+        rust::parse::check_syntax(&file.text)
+            .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
+    }
     Ok(Parsed { file, settings, early: None })
 }
 

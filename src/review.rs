@@ -85,6 +85,10 @@ pub fn review(files: &[FilePlan], color: bool) -> io::Result<Vec<FileReport>> {
     let mut quit = false;
     for file in files {
         let all = file.instrument(Selection::All);
+        if let Some(err) = all.invalid_input {
+            reports.push(FileReport::error(file.shown.clone(), (err.line, err.column), err.message));
+            continue;
+        }
         let mut report = FileReport::new(file.shown.clone(), FileStatus::Unchanged);
         report.findings = all.findings.clone();
         if all.text.is_none() || quit {

@@ -15,6 +15,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::config::Settings;
 use crate::edit;
+use crate::python::syntax::NodeKind;
 use crate::report::{Finding, FindingKind};
 use crate::source::SourceFile;
 use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
@@ -34,7 +35,7 @@ pub fn module_facts(semantics: &Semantics, source: &str) -> ModuleFacts {
         .iter()
         .map(|(name, value)| (name.as_str(), *value))
         .filter(|(_, value)| {
-            value.kind() == "call"
+            value.kind_name() == "call"
                 && semantics.callee(*value, source).is_some_and(|q| is_livekit_agents(&q, &["AgentServer"]))
         })
         .map(|(name, _)| name.to_string())
@@ -299,6 +300,10 @@ pub fn instrument_with(
     out.setup = module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending);
     edits.extend(out.setup.iter().cloned());
     if edits.is_empty() {
+        // Nothing to rewrite: the strict parser still says whether CPython would take the file.
+        if let Err(err) = parse::check_syntax(source) {
+            out.invalid_input = Some(err);
+        }
         return out;
     }
     if semantics.quotes.0 > semantics.quotes.1 {
@@ -308,6 +313,7 @@ pub fn instrument_with(
         }
     }
     match edit::apply(source, edits) {
+        // The edits only add code around what is there: a rewrite CPython accepts had an input it accepts.
         Ok(text) => match parse::check_syntax(&text) {
             Ok(()) if text != source => out.text = Some(text),
             Ok(()) => {}
@@ -457,7 +463,7 @@ fn node_at(root: Node, offset: usize) -> Node {
 fn function_at(root: Node, start: usize) -> Option<Node> {
     let mut node = root.descendant_for_byte_range(start, start)?;
     loop {
-        if node.kind() == "function_definition" && node.start_byte() == start {
+        if node.kind_name() == "function_definition" && node.start_byte() == start {
             return Some(node);
         }
         node = node.parent()?;

@@ -26,7 +26,10 @@ pub fn parse(text: &str) -> Result<Tree, SyntaxError> {
     tree(text)
 }
 
-/// The tree-sitter tree of a text the strict parser already accepted.
+/// The tree-sitter tree the transforms work on. A text tree-sitter cannot read
+/// wholly is reported with the strict parser's error; the strict parse of a
+/// text tree-sitter reads is left to `instrument`, which parses its output
+/// (or, when nothing changes, the input) strictly anyway.
 pub fn tree(text: &str) -> Result<Tree, SyntaxError> {
     let tree = PARSER.with(|parser| parser.borrow_mut().parse(text, None)).ok_or_else(|| SyntaxError {
         line: 1,
@@ -34,7 +37,8 @@ pub fn tree(text: &str) -> Result<Tree, SyntaxError> {
         message: "the parser gave up".into(),
     })?;
     if tree.root_node().has_error() {
-        // The strict parser accepted it: what tree-sitter cannot read is usually extreme nesting.
+        check_syntax(text)?;
+        // The strict parser accepts it: what tree-sitter cannot read is usually extreme nesting.
         let node = first_error(tree.root_node()).unwrap_or(tree.root_node());
         let (line, column) = crate::source::line_col(text, node.start_byte());
         return Err(SyntaxError {

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use super::syntax::{descendants, named_children, text, undecorated};
+use crate::python::syntax::NodeKind;
 
 /// What an imported name is bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,7 @@ impl<'t> Semantics<'t> {
         let mut quotes = (0, 0);
         let nodes = descendants(root);
         for &node in &nodes {
-            match node.kind() {
+            match node.kind_name() {
                 "identifier" => {
                     let name = text(node, source);
                     if !identifiers.contains(name) {
@@ -67,7 +68,7 @@ impl<'t> Semantics<'t> {
         let mut assignments = HashMap::new();
         for statement in named_children(root) {
             let def = undecorated(statement);
-            match def.kind() {
+            match def.kind_name() {
                 "function_definition" => {
                     if let Some(name) = def.child_by_field_name("name") {
                         functions.insert(text(name, source).to_string(), def);
@@ -93,7 +94,7 @@ impl<'t> Semantics<'t> {
     /// `agents.WorkerOptions` after `from livekit import agents` is
     /// `livekit.agents.WorkerOptions`. `None` for anything not rooted in an import.
     pub fn qualified_name(&self, expr: Node, source: &str) -> Option<String> {
-        match expr.kind() {
+        match expr.kind_name() {
             "identifier" => match self.imports.get(text(expr, source))? {
                 Binding::Module(module) => Some(module.clone()),
                 Binding::Member { module, name } => Some(format!("{module}.{name}")),
@@ -111,7 +112,7 @@ impl<'t> Semantics<'t> {
     /// (`AgentSession[Userdata](...)`) is its class.
     pub fn callee(&self, call: Node, source: &str) -> Option<String> {
         let mut function = call.child_by_field_name("function")?;
-        if function.kind() == "subscript" {
+        if function.kind_name() == "subscript" {
             function = function.child_by_field_name("value")?;
         }
         self.qualified_name(function, source)
@@ -120,8 +121,8 @@ impl<'t> Semantics<'t> {
 
 /// `name = value` at statement level, with one plain target.
 pub fn simple_assignment<'t, 's>(statement: Node<'t>, source: &'s str) -> Option<(&'s str, Node<'t>)> {
-    let assignment = statement.named_child(0).filter(|n| n.kind() == "assignment")?;
-    let left = assignment.child_by_field_name("left").filter(|n| n.kind() == "identifier")?;
+    let assignment = statement.named_child(0).filter(|n| n.kind_name() == "assignment")?;
+    let left = assignment.child_by_field_name("left").filter(|n| n.kind_name() == "identifier")?;
     let right = assignment.child_by_field_name("right")?;
     Some((text(left, source), right))
 }
@@ -135,7 +136,7 @@ pub fn is_livekit_agents(qualified: &str, names: &[&str]) -> bool {
 
 fn collect_import(node: Node, source: &str, imports: &mut HashMap<String, Binding>) {
     for child in named_children(node) {
-        match child.kind() {
+        match child.kind_name() {
             "dotted_name" => {
                 let dotted = text(child, source);
                 let head = dotted.split('.').next().unwrap_or(dotted);
@@ -158,7 +159,7 @@ fn collect_from_import(node: Node, source: &str, imports: &mut HashMap<String, B
     let module_text: String = text(module, source).chars().filter(|c| !c.is_whitespace()).collect();
     let mut cursor = node.walk();
     for child in node.children_by_field_name("name", &mut cursor) {
-        let (name, alias) = match child.kind() {
+        let (name, alias) = match child.kind_name() {
             "aliased_import" => match (child.child_by_field_name("name"), child.child_by_field_name("alias")) {
                 (Some(name), Some(alias)) => (text(name, source), text(alias, source)),
                 _ => continue,

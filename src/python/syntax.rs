@@ -1,6 +1,29 @@
 //! Small, plain helpers over tree-sitter-python nodes.
 
+use std::sync::LazyLock;
 use tree_sitter::Node;
+
+/// Every node kind's name, by kind id, read from the grammar once.
+static KIND_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..language.node_kind_count()).map(|id| language.node_kind_for_id(id as u16).unwrap_or("")).collect()
+});
+
+/// A node's kind by name (`"call"`, `"identifier"`), from a table made once.
+/// tree-sitter's own `Node::kind` measures and checks the grammar's C string
+/// on every call: a tenth of a run over many agent files.
+pub trait NodeKind {
+    fn kind_name(&self) -> &'static str;
+}
+
+impl NodeKind for Node<'_> {
+    fn kind_name(&self) -> &'static str {
+        match self.kind_id() {
+            u16::MAX => "ERROR",
+            id => KIND_NAMES.get(usize::from(id)).copied().unwrap_or(""),
+        }
+    }
+}
 
 /// The source text of `node`.
 pub fn text<'a>(node: Node, source: &'a str) -> &'a str {
@@ -10,7 +33,7 @@ pub fn text<'a>(node: Node, source: &'a str) -> &'a str {
 /// The named children of `node`, comments excluded.
 pub fn named_children(node: Node) -> Vec<Node> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+    node.named_children(&mut cursor).filter(|n| n.kind_name() != "comment").collect()
 }
 
 /// Every node below `node` (pre-order), `node` included, descending into everything.
@@ -21,7 +44,7 @@ pub fn descendants(node: Node) -> Vec<Node> {
 /// Nodes below `node` in the same scope: nested functions, lambdas and classes
 /// are listed but not entered.
 pub fn same_scope_descendants(node: Node) -> Vec<Node> {
-    walk(node, false, |n| !matches!(n.kind(), "function_definition" | "lambda" | "class_definition"))
+    walk(node, false, |n| !matches!(n.kind_name(), "function_definition" | "lambda" | "class_definition"))
 }
 
 /// A pre-order walk with one tree cursor (a cursor per node costs more than
@@ -59,7 +82,7 @@ pub fn body_statements(function: Node) -> Vec<Node> {
 
 /// The definition a decorated definition wraps, or the node itself.
 pub fn undecorated(node: Node) -> Node {
-    if node.kind() == "decorated_definition" {
+    if node.kind_name() == "decorated_definition" {
         node.child_by_field_name("definition").unwrap_or(node)
     } else {
         node
@@ -69,7 +92,7 @@ pub fn undecorated(node: Node) -> Node {
 /// The node that starts a definition's text: its decorators when it has some.
 pub fn outermost(def: Node) -> Node {
     match def.parent() {
-        Some(parent) if parent.kind() == "decorated_definition" => parent,
+        Some(parent) if parent.kind_name() == "decorated_definition" => parent,
         _ => def,
     }
 }
@@ -77,8 +100,8 @@ pub fn outermost(def: Node) -> Node {
 /// The decorators of a function or class definition.
 pub fn decorators(def: Node) -> Vec<Node> {
     match def.parent() {
-        Some(parent) if parent.kind() == "decorated_definition" => {
-            named_children(parent).into_iter().filter(|n| n.kind() == "decorator").collect()
+        Some(parent) if parent.kind_name() == "decorated_definition" => {
+            named_children(parent).into_iter().filter(|n| n.kind_name() == "decorator").collect()
         }
         _ => Vec::new(),
     }
@@ -86,10 +109,10 @@ pub fn decorators(def: Node) -> Vec<Node> {
 
 /// The name of a parameter node (`ctx`, `ctx: JobContext`, `ctx=None`, …).
 pub fn parameter_name<'a>(param: Node, source: &'a str) -> Option<&'a str> {
-    match param.kind() {
+    match param.kind_name() {
         "identifier" => Some(text(param, source)),
         "typed_parameter" => {
-            named_children(param).into_iter().find(|n| n.kind() == "identifier").map(|n| text(n, source))
+            named_children(param).into_iter().find(|n| n.kind_name() == "identifier").map(|n| text(n, source))
         }
         "default_parameter" | "typed_default_parameter" => param.child_by_field_name("name").map(|n| text(n, source)),
         _ => None,
@@ -101,7 +124,7 @@ pub fn positional_parameters<'a>(function: Node, source: &'a str) -> Vec<&'a str
     let Some(params) = function.child_by_field_name("parameters") else { return Vec::new() };
     let mut out = Vec::new();
     for param in named_children(params) {
-        match param.kind() {
+        match param.kind_name() {
             "list_splat_pattern" | "dictionary_splat_pattern" | "keyword_separator" => break,
             _ => {
                 if let Some(name) = parameter_name(param, source) {
@@ -115,19 +138,19 @@ pub fn positional_parameters<'a>(function: Node, source: &'a str) -> Vec<&'a str
 
 /// Whether the function is `async def`.
 pub fn is_async(function: Node) -> bool {
-    function.child(0).is_some_and(|c| c.kind() == "async")
+    function.child(0).is_some_and(|c| c.kind_name() == "async")
 }
 
 /// Whether the function's own body yields (a generator or async generator).
 pub fn is_generator(function: Node) -> bool {
     function
         .child_by_field_name("body")
-        .is_some_and(|body| same_scope_descendants(body).iter().any(|n| n.kind() == "yield"))
+        .is_some_and(|body| same_scope_descendants(body).iter().any(|n| n.kind_name() == "yield"))
 }
 
 /// The value of a plain string literal (no prefix games), for names like `"voice.session"`.
 pub fn string_value<'a>(node: Node, source: &'a str) -> Option<&'a str> {
-    if node.kind() != "string" {
+    if node.kind_name() != "string" {
         return None;
     }
     let raw = text(node, source);
@@ -144,9 +167,10 @@ pub fn string_value<'a>(node: Node, source: &'a str) -> Option<&'a str> {
 pub fn keyword_argument<'t>(call: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
     let args = call.child_by_field_name("arguments")?;
     named_children(args).into_iter().find_map(|arg| {
-        (arg.kind() == "keyword_argument" && arg.child_by_field_name("name").map(|n| text(n, source)) == Some(name))
-            .then(|| arg.child_by_field_name("value"))
-            .flatten()
+        (arg.kind_name() == "keyword_argument"
+            && arg.child_by_field_name("name").map(|n| text(n, source)) == Some(name))
+        .then(|| arg.child_by_field_name("value"))
+        .flatten()
     })
 }
 
@@ -154,15 +178,15 @@ pub fn keyword_argument<'t>(call: Node<'t>, name: &str, source: &str) -> Option<
 pub fn first_positional(call: Node) -> Option<Node> {
     let args = call.child_by_field_name("arguments")?;
     named_children(args).into_iter().next().filter(|a| {
-        !matches!(a.kind(), "keyword_argument" | "list_splat" | "dictionary_splat" | "parenthesized_list_splat")
+        !matches!(a.kind_name(), "keyword_argument" | "list_splat" | "dictionary_splat" | "parenthesized_list_splat")
     })
 }
 
 /// Whether `node` is a docstring statement.
 pub fn is_docstring(statement: Node) -> bool {
-    statement.kind() == "expression_statement"
+    statement.kind_name() == "expression_statement"
         && statement.named_child_count() == 1
-        && statement.named_child(0).is_some_and(|c| matches!(c.kind(), "string" | "concatenated_string"))
+        && statement.named_child(0).is_some_and(|c| matches!(c.kind_name(), "string" | "concatenated_string"))
 }
 
 /// The byte offset of the start of the line holding `offset`.
@@ -210,10 +234,10 @@ pub fn symbol(function: Node, source: &str) -> String {
     let name = function.child_by_field_name("name").map_or("?", |n| text(n, source)).to_string();
     let class = function
         .parent()
-        .and_then(|p| if p.kind() == "decorated_definition" { p.parent() } else { Some(p) })
-        .filter(|p| p.kind() == "block")
+        .and_then(|p| if p.kind_name() == "decorated_definition" { p.parent() } else { Some(p) })
+        .filter(|p| p.kind_name() == "block")
         .and_then(|b| b.parent())
-        .filter(|c| c.kind() == "class_definition")
+        .filter(|c| c.kind_name() == "class_definition")
         .and_then(|c| c.child_by_field_name("name"));
     match class {
         Some(class) => format!("{}.{name}", text(class, source)),
@@ -225,7 +249,7 @@ pub fn symbol(function: Node, source: &str) -> String {
 pub fn enclosing_symbol(node: Node, source: &str) -> String {
     let mut current = node.parent();
     while let Some(n) = current {
-        if n.kind() == "function_definition" {
+        if n.kind_name() == "function_definition" {
             return symbol(n, source);
         }
         current = n.parent();
@@ -238,14 +262,14 @@ pub fn enclosing_symbol(node: Node, source: &str) -> String {
 pub fn visible_definition<'t>(site: Node<'t>, name: &str, source: &str, module_level: bool) -> Option<Node<'t>> {
     let mut scope = site.parent();
     while let Some(node) = scope {
-        let body = match node.kind() {
+        let body = match node.kind_name() {
             "function_definition" => node.child_by_field_name("body"),
             "module" if module_level => Some(node),
             _ => None,
         };
         for statement in body.map(named_children).unwrap_or_default() {
             let def = undecorated(statement);
-            if def.kind() == "function_definition"
+            if def.kind_name() == "function_definition"
                 && def.child_by_field_name("name").is_some_and(|n| text(n, source) == name)
             {
                 return Some(def);
@@ -260,7 +284,7 @@ pub fn visible_definition<'t>(site: Node<'t>, name: &str, source: &str, module_l
 pub fn enclosing_function(node: Node) -> Option<Node> {
     let mut current = node.parent();
     while let Some(n) = current {
-        if n.kind() == "function_definition" {
+        if n.kind_name() == "function_definition" {
             return Some(n);
         }
         current = n.parent();

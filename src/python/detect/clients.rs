@@ -8,6 +8,7 @@ use tree_sitter::Node;
 
 use crate::llm::provider_from_base_url;
 use crate::python::semantics::Semantics;
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     descendants, first_positional, keyword_argument, named_children, same_scope_descendants, string_value, text,
 };
@@ -55,7 +56,7 @@ fn sdk_class(qualified: &str) -> Option<(Shape, &'static str)> {
 
 /// The client a constructor call makes.
 pub fn constructed(call: Node, source: &str, semantics: &Semantics) -> Option<Client> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     if let Some(plugin) = livekit_llm(call, source, semantics) {
@@ -108,7 +109,7 @@ pub fn livekit_llm(call: Node, source: &str, semantics: &Semantics) -> Option<St
 
 /// A string literal, or a module-level constant assigned one.
 fn constant_string<'s>(node: Node, source: &'s str, semantics: &Semantics) -> Option<&'s str> {
-    match node.kind() {
+    match node.kind_name() {
         "string" => string_value(node, source),
         "identifier" => string_value(*semantics.assignments.get(text(node, source))?, source),
         _ => None,
@@ -117,7 +118,7 @@ fn constant_string<'s>(node: Node, source: &'s str, semantics: &Semantics) -> Op
 
 /// `boto3.client("bedrock-runtime")`, or `.client("bedrock-runtime")` of a boto3 session.
 fn bedrock_client(call: Node, source: &str, semantics: &Semantics) -> Option<Client> {
-    let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
     if text(function.child_by_field_name("attribute")?, source) != "client" {
         return None;
     }
@@ -141,13 +142,13 @@ fn resolve_depth(expr: Node, source: &str, semantics: &Semantics, depth: usize) 
     if depth > 4 {
         return None;
     }
-    match expr.kind() {
+    match expr.kind_name() {
         "call" => constructed(expr, source, semantics).or_else(|| getter(expr, source, semantics, depth)),
         "identifier" => name(expr, text(expr, source), source, semantics, depth),
         "attribute" => {
             let object = expr.child_by_field_name("object")?;
             let attribute = text(expr.child_by_field_name("attribute")?, source);
-            if object.kind() == "identifier" && text(object, source) == "self" {
+            if object.kind_name() == "identifier" && text(object, source) == "self" {
                 return self_attribute(expr, attribute, source, semantics, depth);
             }
             None
@@ -163,7 +164,7 @@ fn resolve_depth(expr: Node, source: &str, semantics: &Semantics, depth: usize) 
 fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     let mut scope = site.parent();
     while let Some(node) = scope {
-        if node.kind() == "function_definition" {
+        if node.kind_name() == "function_definition" {
             if let Some(client) = parameter(node, name, source, semantics) {
                 return Some(client);
             }
@@ -191,9 +192,9 @@ fn module_level(root: Node) -> Vec<Node> {
 }
 
 fn assigned_in(nodes: Vec<Node>, name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
-    nodes.into_iter().filter(|n| n.kind() == "assignment").find_map(|assignment| {
+    nodes.into_iter().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
         let left = assignment.child_by_field_name("left")?;
-        if left.kind() != "identifier" || text(left, source) != name {
+        if left.kind_name() != "identifier" || text(left, source) != name {
             return None;
         }
         if let Some(annotation) = assignment.child_by_field_name("type") {
@@ -208,11 +209,11 @@ fn assigned_in(nodes: Vec<Node>, name: &str, source: &str, semantics: &Semantics
 fn parameter(function: Node, name: &str, source: &str, semantics: &Semantics) -> Option<Client> {
     let params = function.child_by_field_name("parameters")?;
     named_children(params).into_iter().find_map(|param| {
-        if !matches!(param.kind(), "typed_parameter" | "typed_default_parameter") {
+        if !matches!(param.kind_name(), "typed_parameter" | "typed_default_parameter") {
             return None;
         }
-        let param_name = match param.kind() {
-            "typed_parameter" => named_children(param).into_iter().find(|n| n.kind() == "identifier")?,
+        let param_name = match param.kind_name() {
+            "typed_parameter" => named_children(param).into_iter().find(|n| n.kind_name() == "identifier")?,
             _ => param.child_by_field_name("name")?,
         };
         if text(param_name, source) != name {
@@ -224,7 +225,7 @@ fn parameter(function: Node, name: &str, source: &str, semantics: &Semantics) ->
 
 /// A type annotation naming an SDK class (`AsyncAnthropic`, `openai.OpenAI | None`, `Optional[Mistral]`).
 fn annotated(annotation: Node, source: &str, semantics: &Semantics) -> Option<Client> {
-    descendants(annotation).into_iter().filter(|n| matches!(n.kind(), "identifier" | "attribute")).find_map(|n| {
+    descendants(annotation).into_iter().filter(|n| matches!(n.kind_name(), "identifier" | "attribute")).find_map(|n| {
         let (shape, provider) = sdk_class(&semantics.qualified_name(n, source)?)?;
         Some(Client { shape, provider: provider.to_string() })
     })
@@ -232,13 +233,13 @@ fn annotated(annotation: Node, source: &str, semantics: &Semantics) -> Option<Cl
 
 /// `get_client()`: a module-level function whose return annotation or returned value is a client.
 fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
-    let function = call.child_by_field_name("function").filter(|f| f.kind() == "identifier")?;
+    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "identifier")?;
     let def = *semantics.functions.get(text(function, source))?;
     if let Some(client) = def.child_by_field_name("return_type").and_then(|t| annotated(t, source, semantics)) {
         return Some(client);
     }
     let body = def.child_by_field_name("body")?;
-    same_scope_descendants(body).into_iter().filter(|n| n.kind() == "return_statement").find_map(|ret| {
+    same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
         let value = ret.named_child(0)?;
         resolve_depth(value, source, semantics, depth + 1)
     })
@@ -248,7 +249,7 @@ fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Opti
 fn self_attribute(site: Node, attribute: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     let mut class = site.parent();
     while let Some(node) = class {
-        if node.kind() == "class_definition" {
+        if node.kind_name() == "class_definition" {
             break;
         }
         class = node.parent();
@@ -256,9 +257,9 @@ fn self_attribute(site: Node, attribute: &str, source: &str, semantics: &Semanti
     let class = class?;
     let body = class.child_by_field_name("body")?;
     for statement in named_children(body) {
-        if let Some(assignment) = statement.named_child(0).filter(|n| n.kind() == "assignment") {
+        if let Some(assignment) = statement.named_child(0).filter(|n| n.kind_name() == "assignment") {
             let left = assignment.child_by_field_name("left");
-            if left.is_some_and(|l| l.kind() == "identifier" && text(l, source) == attribute) {
+            if left.is_some_and(|l| l.kind_name() == "identifier" && text(l, source) == attribute) {
                 if let Some(client) =
                     assignment.child_by_field_name("type").and_then(|t| annotated(t, source, semantics))
                 {
@@ -267,8 +268,8 @@ fn self_attribute(site: Node, attribute: &str, source: &str, semantics: &Semanti
             }
         }
     }
-    descendants(body).into_iter().filter(|n| n.kind() == "assignment").find_map(|assignment| {
-        let left = assignment.child_by_field_name("left").filter(|l| l.kind() == "attribute")?;
+    descendants(body).into_iter().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
+        let left = assignment.child_by_field_name("left").filter(|l| l.kind_name() == "attribute")?;
         let is_self = left.child_by_field_name("object").is_some_and(|o| text(o, source) == "self");
         let same = left.child_by_field_name("attribute").is_some_and(|a| text(a, source) == attribute);
         if !(is_self && same) {

@@ -12,6 +12,7 @@ use tree_sitter::Node;
 
 use super::clients::{self, Client, Shape};
 use crate::python::semantics::Semantics;
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{keyword_argument, string_value, text};
 
 /// One provider SDK call.
@@ -45,7 +46,7 @@ pub fn find<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<LlmCall<'t>> {
         .nodes
         .iter()
         .copied()
-        .filter(|n| n.kind() == "call")
+        .filter(|n| n.kind_name() == "call")
         .filter_map(|call| detect(call, source, semantics))
         .collect()
 }
@@ -59,7 +60,7 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
     // client's SDK has wins.
     let mut path: Vec<&str> = Vec::new();
     let mut object = function;
-    while object.kind() == "attribute" {
+    while object.kind_name() == "attribute" {
         path.insert(0, text(object.child_by_field_name("attribute")?, source));
         object = object.child_by_field_name("object")?;
         let Some(client) = possible_method(&path).then(|| clients::resolve(object, source, semantics)).flatten() else {

@@ -13,6 +13,7 @@
 use tree_sitter::Node;
 
 use crate::python::semantics::{is_livekit_agents, simple_assignment, Binding, Semantics};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     first_positional, keyword_argument, named_children, text, undecorated, visible_definition,
 };
@@ -62,7 +63,7 @@ pub struct Registration {
 pub fn find(source: &str, semantics: &Semantics) -> Vec<Registration> {
     let mut found = Vec::new();
     for node in semantics.nodes.iter().copied() {
-        match node.kind() {
+        match node.kind_name() {
             "call" => {
                 if let Some(r) =
                     worker_options(node, source, semantics).or_else(|| rtc_session_call(node, source, semantics))
@@ -91,13 +92,13 @@ fn worker_options(call: Node, source: &str, semantics: &Semantics) -> Option<Reg
 }
 
 fn rtc_session_call(call: Node, source: &str, semantics: &Semantics) -> Option<Registration> {
-    let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
     if text(function.child_by_field_name("attribute")?, source) != "rtc_session" {
         return None;
     }
     let server_import = agent_server(function.child_by_field_name("object")?, source, semantics)?;
     match call.parent() {
-        Some(decorator) if decorator.kind() == "decorator" => {
+        Some(decorator) if decorator.kind_name() == "decorator" => {
             let def = decorated_function(decorator)?;
             let target = Target::Local { def_start: def.start_byte(), method: false };
             Some(site(Form::RtcSessionDecorator, decorator, target, false, server_import))
@@ -110,7 +111,7 @@ fn rtc_session_call(call: Node, source: &str, semantics: &Semantics) -> Option<R
 }
 
 fn bare_rtc_session_decorator(decorator: Node, source: &str, semantics: &Semantics) -> Option<Registration> {
-    let expr = named_children(decorator).into_iter().next().filter(|e| e.kind() == "attribute")?;
+    let expr = named_children(decorator).into_iter().next().filter(|e| e.kind_name() == "attribute")?;
     if text(expr.child_by_field_name("attribute")?, source) != "rtc_session" {
         return None;
     }
@@ -122,14 +123,14 @@ fn bare_rtc_session_decorator(decorator: Node, source: &str, semantics: &Semanti
 
 fn decorated_function(decorator: Node) -> Option<Node> {
     let def = undecorated(decorator.parent()?);
-    (def.kind() == "function_definition").then_some(def)
+    (def.kind_name() == "function_definition").then_some(def)
 }
 
 /// `Some(None)` when `receiver` is an `AgentServer` made in this file,
 /// `Some(Some(import))` when it is imported (checked later), `None` otherwise.
 #[allow(clippy::option_option)]
 fn agent_server(receiver: Node, source: &str, semantics: &Semantics) -> Option<Option<(String, String)>> {
-    if receiver.kind() != "identifier" {
+    if receiver.kind_name() != "identifier" {
         return None;
     }
     let name = text(receiver, source);
@@ -137,10 +138,10 @@ fn agent_server(receiver: Node, source: &str, semantics: &Semantics) -> Option<O
         return Some(Some((module.clone(), name.clone())));
     }
     let made_here = semantics.nodes.iter().any(|&node| {
-        node.kind() == "expression_statement"
+        node.kind_name() == "expression_statement"
             && simple_assignment(node, source).is_some_and(|(target, value)| {
                 target == name
-                    && value.kind() == "call"
+                    && value.kind_name() == "call"
                     && semantics.callee(value, source).is_some_and(|q| is_livekit_agents(&q, &["AgentServer"]))
             })
     });
@@ -173,7 +174,7 @@ fn site(
 
 /// What function an expression passed as an entrypoint names.
 fn resolve(expr: Node, source: &str, semantics: &Semantics, via_partial: bool) -> Option<(Target, bool)> {
-    match expr.kind() {
+    match expr.kind_name() {
         "call" => {
             let callee = semantics.callee(expr, source)?;
             if callee != "functools.partial" {
@@ -199,7 +200,7 @@ fn resolve(expr: Node, source: &str, semantics: &Semantics, via_partial: bool) -
         "attribute" => {
             let object = expr.child_by_field_name("object")?;
             let attribute = text(expr.child_by_field_name("attribute")?, source);
-            if object.kind() == "identifier" {
+            if object.kind_name() == "identifier" {
                 match semantics.imports.get(text(object, source)) {
                     Some(Binding::Module(module)) => {
                         return Some((
@@ -228,18 +229,18 @@ fn bound_method<'t>(object: Node, method: &str, source: &str, semantics: &Semant
     let method_of = |class: Node<'t>| -> Option<Node<'t>> {
         let body = class.child_by_field_name("body")?;
         named_children(body).into_iter().map(undecorated).find(|def| {
-            def.kind() == "function_definition"
+            def.kind_name() == "function_definition"
                 && def.child_by_field_name("name").is_some_and(|n| text(n, source) == method)
         })
     };
-    if object.kind() == "identifier" {
+    if object.kind_name() == "identifier" {
         let name = text(object, source);
         for node in semantics.nodes.iter().copied() {
-            if node.kind() != "expression_statement" {
+            if node.kind_name() != "expression_statement" {
                 continue;
             }
             if let Some((target, value)) = simple_assignment(node, source) {
-                if target != name || value.kind() != "call" {
+                if target != name || value.kind_name() != "call" {
                     continue;
                 }
                 let class_name = value.child_by_field_name("function").map(|f| text(f, source));

@@ -1,6 +1,7 @@
 //! VOF012: a metric or attribute about cost.
 
 use super::{Context, Rule, Violation};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{descendants, first_positional, string_value, text};
 
 pub const RULE: Rule = Rule {
@@ -17,8 +18,10 @@ const TELEMETRY_CALLS: &[&str] =
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "call") {
-        let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { continue };
+    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "call") {
+        let Some(function) = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+            continue;
+        };
         let method = function.child_by_field_name("attribute").map_or("", |a| text(a, source));
         let named = first_positional(call).and_then(|a| string_value(a, source).map(|s| (a, s)));
         if method.starts_with("create_") || method == "set_attribute" {
@@ -33,8 +36,8 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         }
         if TELEMETRY_CALLS.contains(&method) || method.starts_with("create_") {
             let Some(arguments) = call.child_by_field_name("arguments") else { continue };
-            for dict in descendants(arguments).into_iter().filter(|n| n.kind() == "dictionary") {
-                for pair in descendants(dict).into_iter().filter(|n| n.kind() == "pair") {
+            for dict in descendants(arguments).into_iter().filter(|n| n.kind_name() == "dictionary") {
+                for pair in descendants(dict).into_iter().filter(|n| n.kind_name() == "pair") {
                     let Some(key) = pair.child_by_field_name("key") else { continue };
                     if let Some(name) = string_value(key, source).filter(|k| k.to_lowercase().contains("cost")) {
                         out.push(Violation {

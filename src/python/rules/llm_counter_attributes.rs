@@ -1,6 +1,7 @@
 //! VOF014: LLM token counters without the attribute set.
 
 use super::{dict_keys, instruments, Context, Rule, Violation};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{named_children, text};
 
 pub const RULE: Rule = Rule {
@@ -22,9 +23,9 @@ pub(super) fn token_counter_adds<'s, 't>(cx: &Context<'s, 't>) -> Vec<(tree_sitt
         .nodes
         .iter()
         .copied()
-        .filter(|n| n.kind() == "call")
+        .filter(|n| n.kind_name() == "call")
         .filter_map(|call| {
-            let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+            let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
             let object = text(function.child_by_field_name("object")?, source);
             let method = text(function.child_by_field_name("attribute")?, source);
             if method != "add" || !counters.iter().any(|c| c == object) {
@@ -34,7 +35,7 @@ pub(super) fn token_counter_adds<'s, 't>(cx: &Context<'s, 't>) -> Vec<(tree_sitt
             let attributes = args.get(1).copied().or_else(|| {
                 args.iter()
                     .find(|a| {
-                        a.kind() == "keyword_argument"
+                        a.kind_name() == "keyword_argument"
                             && a.child_by_field_name("name").is_some_and(|n| text(n, source) == "attributes")
                     })
                     .and_then(|a| a.child_by_field_name("value"))

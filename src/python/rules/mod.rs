@@ -20,6 +20,7 @@ use tree_sitter::Node;
 
 use super::semantics::Semantics;
 use super::syntax::{descendants, first_positional, string_value, text};
+use crate::python::syntax::NodeKind;
 
 /// What `voice-otel-fix rules` and `--explain` show of a rule.
 #[derive(Debug, Clone, Copy)]
@@ -139,10 +140,10 @@ pub fn suppressed(source: &str, at: usize, code: &str) -> bool {
 
 /// `x.start_span("name", ...)` / `x.start_as_current_span("name")`: the span name, when literal.
 pub(crate) fn span_name<'s>(call: Node, source: &'s str) -> Option<&'s str> {
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
-    let function = call.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
     let method = text(function.child_by_field_name("attribute")?, source);
     if !matches!(method, "start_span" | "start_as_current_span") {
         return None;
@@ -156,7 +157,7 @@ pub(crate) fn instruments<'s>(cx: &Context<'s, '_>) -> Vec<(String, &'s str)> {
         .assignments
         .iter()
         .filter_map(|(name, value)| {
-            let function = value.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+            let function = value.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
             let method = text(function.child_by_field_name("attribute")?, cx.source);
             if !method.starts_with("create_") {
                 return None;
@@ -169,31 +170,31 @@ pub(crate) fn instruments<'s>(cx: &Context<'s, '_>) -> Vec<(String, &'s str)> {
 /// The string keys of the dict an attributes argument is: a literal, or a name
 /// assigned a literal in the same function.
 pub(crate) fn dict_keys<'s>(arg: Node, source: &'s str) -> Option<Vec<&'s str>> {
-    let dict = match arg.kind() {
+    let dict = match arg.kind_name() {
         "dictionary" => arg,
         "identifier" => {
             let name = text(arg, source);
             let mut scope = arg.parent();
             while let Some(n) = scope {
-                if n.kind() == "function_definition" || n.kind() == "module" {
+                if n.kind_name() == "function_definition" || n.kind_name() == "module" {
                     break;
                 }
                 scope = n.parent();
             }
             descendants(scope?)
                 .into_iter()
-                .filter(|n| n.kind() == "assignment")
+                .filter(|n| n.kind_name() == "assignment")
                 .filter(|a| a.child_by_field_name("left").is_some_and(|l| text(l, source) == name))
                 .filter_map(|a| a.child_by_field_name("right"))
-                .find(|r| r.kind() == "dictionary")?
+                .find(|r| r.kind_name() == "dictionary")?
         }
         _ => return None,
     };
     let mut keys = Vec::new();
-    for pair in descendants(dict).into_iter().filter(|n| n.kind() == "pair" && n.parent() == Some(dict)) {
+    for pair in descendants(dict).into_iter().filter(|n| n.kind_name() == "pair" && n.parent() == Some(dict)) {
         keys.push(string_value(pair.child_by_field_name("key")?, source)?);
     }
-    if descendants(dict).iter().any(|n| n.kind() == "dictionary_splat" && n.parent() == Some(dict)) {
+    if descendants(dict).iter().any(|n| n.kind_name() == "dictionary_splat" && n.parent() == Some(dict)) {
         return None; // `**base`: the keys are not all visible
     }
     Some(keys)

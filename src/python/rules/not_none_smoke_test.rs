@@ -1,6 +1,7 @@
 //! VOF017: a smoke test that only asserts telemetry objects are not `None`.
 
 use super::{Context, Rule, Violation};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{same_scope_descendants, text};
 
 pub const RULE: Rule = Rule {
@@ -20,7 +21,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "function_definition") {
+    for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "function_definition") {
         let Some(name) = function.child_by_field_name("name").map(|n| text(n, source)) else { continue };
         let Some(body) = function.child_by_field_name("body") else { continue };
         if !name.starts_with("test") {
@@ -29,7 +30,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         let nodes = same_scope_descendants(body);
         let asserts: Vec<&str> = nodes
             .iter()
-            .filter_map(|n| match n.kind() {
+            .filter_map(|n| match n.kind_name() {
                 "assert_statement" => n.named_child(0).map(|c| text(c, source)),
                 "call" if text(*n, source).contains("assertIsNotNone(") => Some(text(*n, source)),
                 "call" if n.child_by_field_name("function").is_some_and(|f| text(f, source).contains(".assert")) => {

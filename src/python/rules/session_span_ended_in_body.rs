@@ -1,6 +1,7 @@
 //! VOF011: a session span ended inside the entrypoint body.
 
 use super::{span_name, Context, Rule, Violation};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{keyword_argument, same_scope_descendants, text};
 
 pub const RULE: Rule = Rule {
@@ -18,12 +19,12 @@ pub fn check(cx: &Context) -> Vec<Violation> {
     if cx.file_name.starts_with("test_") || cx.file_name.ends_with("_test.py") {
         return out;
     }
-    for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "function_definition") {
+    for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "function_definition") {
         let Some(body) = function.child_by_field_name("body") else { continue };
         let nodes = same_scope_descendants(body);
         let mut spans = Vec::new();
         for node in &nodes {
-            if node.kind() == "assignment" {
+            if node.kind_name() == "assignment" {
                 if let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right"))
                 {
                     if span_name(right, source) == Some("voice.session") {
@@ -31,9 +32,9 @@ pub fn check(cx: &Context) -> Vec<Violation> {
                     }
                 }
             }
-            if node.kind() == "with_item" {
+            if node.kind_name() == "with_item" {
                 if let Some(value) = node.named_child(0) {
-                    let call = if value.kind() == "as_pattern" { value.named_child(0) } else { Some(value) };
+                    let call = if value.kind_name() == "as_pattern" { value.named_child(0) } else { Some(value) };
                     if call.is_some_and(|c| span_name(c, source) == Some("voice.session")) {
                         out.push(Violation {
                             code: RULE.code,
@@ -45,10 +46,10 @@ pub fn check(cx: &Context) -> Vec<Violation> {
             }
         }
         for node in &nodes {
-            if node.kind() != "call" {
+            if node.kind_name() != "call" {
                 continue;
             }
-            let Some(callee) = node.child_by_field_name("function").filter(|f| f.kind() == "attribute") else {
+            let Some(callee) = node.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
                 continue;
             };
             let method = callee.child_by_field_name("attribute").map_or("", |a| text(a, source));

@@ -1,6 +1,7 @@
 //! VOF010: a short `voice.session.end`-style span opened in a shutdown callback.
 
 use super::{span_name, Context, Rule, Violation};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{descendants, first_positional, text, visible_definition};
 
 pub const RULE: Rule = Rule {
@@ -14,12 +15,14 @@ pub const RULE: Rule = Rule {
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "call") {
-        let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { continue };
+    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "call") {
+        let Some(function) = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+            continue;
+        };
         if function.child_by_field_name("attribute").is_none_or(|a| text(a, source) != "add_shutdown_callback") {
             continue;
         }
-        let Some(callback) = first_positional(call).filter(|a| a.kind() == "identifier") else { continue };
+        let Some(callback) = first_positional(call).filter(|a| a.kind_name() == "identifier") else { continue };
         let Some(def) = visible_definition(callback, text(callback, source), source, true) else { continue };
         for inner in descendants(def) {
             if span_name(inner, source).is_some_and(|name| name.starts_with("voice.session")) {

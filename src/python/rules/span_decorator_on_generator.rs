@@ -1,6 +1,7 @@
 //! VOF015: a `start_as_current_span` decorator on a generator.
 
 use super::{Context, Rule, Violation};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{decorators, is_generator, text};
 
 pub const RULE: Rule = Rule {
@@ -17,7 +18,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         .nodes
         .iter()
         .copied()
-        .filter(|n| n.kind() == "function_definition" && is_generator(*n))
+        .filter(|n| n.kind_name() == "function_definition" && is_generator(*n))
         .flat_map(|function| {
             decorators(function).into_iter().filter(|d| text(*d, source).contains("start_as_current_span")).map(
                 move |d| Violation {

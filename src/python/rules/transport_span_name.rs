@@ -2,6 +2,7 @@
 
 use super::{span_name, Context, Rule, Violation};
 use crate::llm::operation_name;
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{enclosing_function, first_positional, text};
 
 pub const RULE: Rule = Rule {
@@ -30,7 +31,7 @@ const PROVIDERS: &[&str] =
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind() == "call") {
+    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "call") {
         let Some(name) = span_name(call, source) else { continue };
         let lower = name.to_lowercase();
         let transport = TRANSPORT.iter().any(|t| lower.contains(t))
@@ -54,6 +55,6 @@ pub fn check(cx: &Context) -> Vec<Violation> {
 
 /// The function a decorator call decorates.
 fn decorated_function(call: tree_sitter::Node) -> Option<tree_sitter::Node> {
-    let decorator = call.parent().filter(|p| p.kind() == "decorator")?;
+    let decorator = call.parent().filter(|p| p.kind_name() == "decorator")?;
     decorator.parent()?.child_by_field_name("definition")
 }

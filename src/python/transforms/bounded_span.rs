@@ -25,6 +25,7 @@ use tree_sitter::Node;
 
 use crate::edit::Edit;
 use crate::python::semantics::Semantics;
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     decorators, indentation_at, is_generator, line_start, outermost, same_scope_descendants, text,
 };
@@ -49,9 +50,9 @@ pub fn helper_calls<'t>(
     let Some(body) = entrypoint.child_by_field_name("body") else { return Vec::new() };
     same_scope_descendants(body)
         .into_iter()
-        .filter(|n| n.kind() == "call")
+        .filter(|n| n.kind_name() == "call")
         .filter_map(|call| {
-            let function = call.child_by_field_name("function").filter(|f| f.kind() == "identifier")?;
+            let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "identifier")?;
             let helper = *semantics.functions.get(text(function, source))?;
             (!entrypoints.contains(&helper)).then_some(HelperCall { call, helper })
         })

@@ -32,6 +32,7 @@ use tree_sitter::Node;
 use crate::edit::Edit;
 use crate::python::detect::clients::livekit_llm;
 use crate::python::semantics::{is_livekit_agents, Semantics};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{indentation_at, keyword_argument, line_after_statement, string_value, text};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
@@ -51,17 +52,18 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreat
         .nodes
         .iter()
         .copied()
-        .filter(|n| n.kind() == "call")
+        .filter(|n| n.kind_name() == "call")
         .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
         .filter_map(|call| {
-            let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
+            let assignment = call.parent().filter(|p| p.kind_name() == "assignment")?;
             if assignment.child_by_field_name("right") != Some(call) {
                 return None;
             }
-            let target =
-                assignment.child_by_field_name("left").filter(|l| matches!(l.kind(), "identifier" | "attribute"))?;
-            let statement = assignment.parent().filter(|p| p.kind() == "expression_statement")?;
-            let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind() {
+            let target = assignment
+                .child_by_field_name("left")
+                .filter(|l| matches!(l.kind_name(), "identifier" | "attribute"))?;
+            let statement = assignment.parent().filter(|p| p.kind_name() == "expression_statement")?;
+            let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind_name() {
                 "call" => livekit_llm(llm, source, semantics),
                 // LiveKit inference: "openai/gpt-4.1-mini"
                 "string" => {
@@ -78,10 +80,10 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreat
 fn already_subscribed(creation: &SessionCreation, nodes: &[Node], source: &str) -> bool {
     let target = text(creation.target, source);
     nodes.iter().any(|&n| {
-        if n.kind() != "call" {
+        if n.kind_name() != "call" {
             return false;
         }
-        let Some(function) = n.child_by_field_name("function").filter(|f| f.kind() == "attribute") else {
+        let Some(function) = n.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
             return false;
         };
         let on = function.child_by_field_name("attribute").is_some_and(|a| text(a, source) == "on");
@@ -147,10 +149,12 @@ pub fn plan(
 /// The session's variable, or `Class.attribute` for `self.attribute`.
 fn call_site(creation: &SessionCreation, source: &str) -> String {
     let target = creation.target;
-    if target.kind() == "attribute" && target.child_by_field_name("object").is_some_and(|o| text(o, source) == "self") {
+    if target.kind_name() == "attribute"
+        && target.child_by_field_name("object").is_some_and(|o| text(o, source) == "self")
+    {
         let mut node = target.parent();
         while let Some(n) = node {
-            if n.kind() == "class_definition" {
+            if n.kind_name() == "class_definition" {
                 let class = n.child_by_field_name("name").map_or("", |c| text(c, source));
                 let attribute = target.child_by_field_name("attribute").map_or("", |a| text(a, source));
                 return format!("{class}.{attribute}");

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::edit::Edit;
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{indentation_at, is_async, line_after_statement, same_scope_descendants, text};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::bounded_span::HelperCall;
@@ -33,9 +34,9 @@ pub fn is_greeting(helper: Node, source: &str) -> bool {
     let named = helper.child_by_field_name("name").is_some_and(|n| text(n, source).to_lowercase().contains("greet"));
     let says = helper.child_by_field_name("body").is_some_and(|body| {
         same_scope_descendants(body).into_iter().any(|n| {
-            n.kind() == "call"
+            n.kind_name() == "call"
                 && n.child_by_field_name("function").is_some_and(|f| {
-                    f.kind() == "attribute"
+                    f.kind_name() == "attribute"
                         && f.child_by_field_name("attribute")
                             .is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
                 })
@@ -53,18 +54,18 @@ pub fn plan(
     line_ending: &str,
     needs: &mut Needs,
 ) -> Result<Edit, &'static str> {
-    let awaited = call.call.parent().is_some_and(|p| p.kind() == "await");
+    let awaited = call.call.parent().is_some_and(|p| p.kind_name() == "await");
     if !awaited && is_async(call.helper) {
         return Err("greeting helper is not awaited here; voice.greetings.delivered not counted");
     }
     let mut statement = if awaited { call.call.parent().expect("checked above") } else { call.call };
     while let Some(parent) = statement.parent() {
-        if matches!(parent.kind(), "block" | "module") {
+        if matches!(parent.kind_name(), "block" | "module") {
             break;
         }
         statement = parent;
     }
-    if statement.kind() != "expression_statement" {
+    if statement.kind_name() != "expression_statement" {
         return Err(
             "greeting helper's result is used by a statement that ends the flow; voice.greetings.delivered not counted",
         );

@@ -51,6 +51,7 @@ use crate::llm::operation_name;
 use crate::python::detect::clients::Shape;
 use crate::python::detect::llm_calls::{LlmCall, Returns};
 use crate::python::names::fresh;
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     decorators, descendants, enclosing_function, first_positional, indentation_at, keyword_argument, line_start,
     next_line_start, same_scope_descendants, string_value, symbol, text,
@@ -169,7 +170,7 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         let use_case = overrides.and_then(|o| o.use_case.clone()).unwrap_or_else(|| operation.clone());
         let mut taken: HashSet<String> = descendants(function.unwrap_or(statement))
             .into_iter()
-            .filter(|n| n.kind() == "identifier")
+            .filter(|n| n.kind_name() == "identifier")
             .map(|n| text(n, source).to_string())
             .collect();
         let mut holes = cx.names.holes();
@@ -244,11 +245,11 @@ fn reader_of(shape: Shape) -> UsageReader {
 fn already_instrumented(call: Node, source: &str) -> bool {
     let llm_span = |node: Node| {
         descendants(node).into_iter().any(|n| {
-            if n.kind() != "call" {
+            if n.kind_name() != "call" {
                 return false;
             }
             let Some(function) = n.child_by_field_name("function") else { return false };
-            let name = match function.kind() {
+            let name = match function.kind_name() {
                 "identifier" => text(function, source),
                 "attribute" => function.child_by_field_name("attribute").map_or("", |a| text(a, source)),
                 _ => "",
@@ -260,12 +261,12 @@ fn already_instrumented(call: Node, source: &str) -> bool {
     };
     let mut node = call.parent();
     while let Some(n) = node {
-        let instrumented = match n.kind() {
+        let instrumented = match n.kind_name() {
             "with_statement" => {
                 let in_body =
                     n.child_by_field_name("body").is_some_and(|b| b.byte_range().contains(&call.start_byte()));
                 let mut cursor = n.walk();
-                in_body && n.children(&mut cursor).filter(|c| c.kind() == "with_clause").any(llm_span)
+                in_body && n.children(&mut cursor).filter(|c| c.kind_name() == "with_clause").any(llm_span)
             }
             "function_definition" => decorators(n).into_iter().any(llm_span),
             _ => false,
@@ -284,20 +285,20 @@ fn wrapped_statement<'t>(
     source: &str,
 ) -> Result<(Node<'t>, Node<'t>, Node<'t>), (&'static str, String)> {
     let mut wrapped = call.call;
-    if let Some(parent) = wrapped.parent().filter(|p| p.kind() == "await") {
+    if let Some(parent) = wrapped.parent().filter(|p| p.kind_name() == "await") {
         wrapped = parent;
     }
     match call.returns {
         Returns::Stream => {
             // bedrock: `client.converse_stream(...)["stream"]`
-            if let Some(parent) = wrapped.parent().filter(|p| p.kind() == "subscript") {
+            if let Some(parent) = wrapped.parent().filter(|p| p.kind_name() == "subscript") {
                 if parent.child_by_field_name("value") == Some(wrapped) {
                     wrapped = parent;
                 }
             }
             let for_loop = wrapped
                 .parent()
-                .filter(|p| p.kind() == "for_statement" && p.child_by_field_name("right") == Some(wrapped));
+                .filter(|p| p.kind_name() == "for_statement" && p.child_by_field_name("right") == Some(wrapped));
             if let Some((with_statement, iterable)) = opened_then_looped(wrapped, source) {
                 check_no_yield(with_statement)?;
                 return Ok((with_statement, with_statement, iterable));
@@ -329,14 +330,14 @@ fn wrapped_statement<'t>(
         }
         Returns::StreamManager => {
             let mut item = wrapped.parent();
-            if item.is_some_and(|p| p.kind() == "as_pattern") {
+            if item.is_some_and(|p| p.kind_name() == "as_pattern") {
                 item = item.and_then(|p| p.parent());
             }
             let statement = item
-                .filter(|p| p.kind() == "with_item")
+                .filter(|p| p.kind_name() == "with_item")
                 .and_then(|p| p.parent())
                 .and_then(|p| p.parent())
-                .filter(|p| p.kind() == "with_statement");
+                .filter(|p| p.kind_name() == "with_statement");
             let Some(statement) = statement else {
                 return Err((
                     "VOF111",
@@ -349,12 +350,12 @@ fn wrapped_statement<'t>(
         Returns::Response => {
             let mut node = wrapped;
             while let Some(parent) = node.parent() {
-                match parent.kind() {
+                match parent.kind_name() {
                     "block" | "module" => break,
                     "lambda" => {
                         let runs_now = parent
                             .parent()
-                            .filter(|p| p.kind() == "argument_list")
+                            .filter(|p| p.kind_name() == "argument_list")
                             .and_then(|p| p.parent())
                             .and_then(|c| c.child_by_field_name("function"))
                             .is_some_and(|f| {
@@ -378,7 +379,7 @@ fn wrapped_statement<'t>(
                 }
                 node = parent;
             }
-            if matches!(node.kind(), "function_definition" | "class_definition" | "decorated_definition") {
+            if matches!(node.kind_name(), "function_definition" | "class_definition" | "decorated_definition") {
                 return Err(("VOF114", "the LLM call cannot be wrapped where it is".into()));
             }
             check_no_yield(node)?;
@@ -390,13 +391,13 @@ fn wrapped_statement<'t>(
 /// `stream = client...(stream=True)` followed, in the same block, by `for chunk in stream:`,
 /// with `stream` used nowhere else: the assignment and the loop, both to be wrapped.
 fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
-    let assignment = wrapped.parent().filter(|p| p.kind() == "assignment")?;
+    let assignment = wrapped.parent().filter(|p| p.kind_name() == "assignment")?;
     if assignment.child_by_field_name("right") != Some(wrapped) {
         return None;
     }
-    let target = assignment.child_by_field_name("left").filter(|l| l.kind() == "identifier")?;
+    let target = assignment.child_by_field_name("left").filter(|l| l.kind_name() == "identifier")?;
     let name = text(target, source);
-    let statement = assignment.parent().filter(|p| p.kind() == "expression_statement")?;
+    let statement = assignment.parent().filter(|p| p.kind_name() == "expression_statement")?;
     let block = statement.parent()?;
     let mut after = false;
     let mut for_loop = None;
@@ -409,15 +410,17 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
         if !after {
             continue;
         }
-        let uses: Vec<Node> =
-            descendants(sibling).into_iter().filter(|n| n.kind() == "identifier" && text(*n, source) == name).collect();
+        let uses: Vec<Node> = descendants(sibling)
+            .into_iter()
+            .filter(|n| n.kind_name() == "identifier" && text(*n, source) == name)
+            .collect();
         if uses.is_empty() {
             continue;
         }
-        let is_loop = sibling.kind() == "for_statement"
+        let is_loop = sibling.kind_name() == "for_statement"
             && sibling
                 .child_by_field_name("right")
-                .is_some_and(|r| r.kind() == "identifier" && text(r, source) == name)
+                .is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name)
             && uses.len() == 1;
         if !is_loop || for_loop.is_some() {
             return None;
@@ -430,25 +433,26 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
 /// `async with llm.chat(...) as stream:` whose body loops `async for chunk in stream:` and
 /// uses `stream` nowhere else: the `with` statement, and the loop's iterable to wrap.
 fn opened_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
-    let pattern = wrapped.parent().filter(|p| p.kind() == "as_pattern")?;
+    let pattern = wrapped.parent().filter(|p| p.kind_name() == "as_pattern")?;
     let alias = pattern.child_by_field_name("alias")?;
-    let name = descendants(alias).into_iter().find(|n| n.kind() == "identifier").map(|n| text(n, source))?;
-    let statement = pattern.parent().filter(|p| p.kind() == "with_item")?.parent()?.parent()?;
-    if statement.kind() != "with_statement" {
+    let name = descendants(alias).into_iter().find(|n| n.kind_name() == "identifier").map(|n| text(n, source))?;
+    let statement = pattern.parent().filter(|p| p.kind_name() == "with_item")?.parent()?.parent()?;
+    if statement.kind_name() != "with_statement" {
         return None;
     }
     let body = statement.child_by_field_name("body")?;
     let uses: Vec<Node> =
-        descendants(body).into_iter().filter(|n| n.kind() == "identifier" && text(*n, source) == name).collect();
+        descendants(body).into_iter().filter(|n| n.kind_name() == "identifier" && text(*n, source) == name).collect();
     let [only] = uses.as_slice() else { return None };
-    let for_loop = only.parent().filter(|p| p.kind() == "for_statement")?;
+    let for_loop = only.parent().filter(|p| p.kind_name() == "for_statement")?;
     (for_loop.child_by_field_name("right") == Some(*only)).then_some((statement, *only))
 }
 
 /// A span must not stay current across a `yield`.
 fn check_no_yield(statement: Node) -> Result<(), (&'static str, String)> {
-    if statement.kind() == "expression_statement" && statement.named_child(0).is_some_and(|n| n.kind() == "yield")
-        || same_scope_descendants(statement).iter().any(|n| n.kind() == "yield")
+    if statement.kind_name() == "expression_statement"
+        && statement.named_child(0).is_some_and(|n| n.kind_name() == "yield")
+        || same_scope_descendants(statement).iter().any(|n| n.kind_name() == "yield")
     {
         return Err((
             "VOF112",
@@ -472,7 +476,7 @@ fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(
     let reads_first_choice = body.contains("choices[0]");
     let guarded = for_loop.child_by_field_name("body").is_some_and(|b| {
         descendants(b).into_iter().any(|n| {
-            matches!(n.kind(), "if_statement" | "conditional_expression" | "while_statement")
+            matches!(n.kind_name(), "if_statement" | "conditional_expression" | "while_statement")
                 && n.child_by_field_name("condition").is_some_and(|c| {
                     let t = text(c, source);
                     t.contains("choices") && !t.contains("choices[")
@@ -525,7 +529,7 @@ fn include_usage(call: Node, source: &str, indent: &str, unit: &str, line_ending
 fn last_argument(call: Node) -> Option<Node> {
     let args = call.child_by_field_name("arguments")?;
     let mut cursor = args.walk();
-    let last = args.named_children(&mut cursor).filter(|n| n.kind() != "comment").last();
+    let last = args.named_children(&mut cursor).filter(|n| n.kind_name() != "comment").last();
     last
 }
 
@@ -534,13 +538,13 @@ fn is_pure(node: Node, source: &str) -> bool {
     if text(node, source).contains('\n') {
         return false;
     }
-    match node.kind() {
-        "string" => !descendants(node).iter().any(|n| n.kind() == "interpolation"),
+    match node.kind_name() {
+        "string" => !descendants(node).iter().any(|n| n.kind_name() == "interpolation"),
         "identifier" | "integer" | "none" => true,
         "attribute" => node.child_by_field_name("object").is_some_and(|o| is_pure(o, source)),
         "subscript" => {
             node.child_by_field_name("value").is_some_and(|v| is_pure(v, source))
-                && node.child_by_field_name("subscript").is_some_and(|s| matches!(s.kind(), "string" | "integer"))
+                && node.child_by_field_name("subscript").is_some_and(|s| matches!(s.kind_name(), "string" | "integer"))
         }
         _ => false,
     }

@@ -44,6 +44,7 @@ use tree_sitter::Node;
 use crate::edit::Edit;
 use crate::python::names::fresh;
 use crate::python::semantics::{Binding, Semantics};
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     after_logical_line, first_positional, is_docstring, named_children, string_value, text, undecorated,
 };
@@ -297,7 +298,7 @@ impl ModuleNames {
         };
         let assigned = |callee: &str, preferred: &str, taken: &mut HashSet<String>| -> Name {
             let existing = semantics.assignments.iter().find(|(_, value)| {
-                value.kind() == "call" && semantics.callee(**value, source).as_deref() == Some(callee)
+                value.kind_name() == "call" && semantics.callee(**value, source).as_deref() == Some(callee)
             });
             match existing {
                 Some((name, value)) => Name { name: name.clone(), exists: true, defined_end: statement_end(*value) },
@@ -326,7 +327,7 @@ impl ModuleNames {
         for instrument in Instrument::ALL {
             let existing = named_children(root).into_iter().find_map(|statement| {
                 let (name, value) = crate::python::semantics::simple_assignment(statement, source)?;
-                let function = value.child_by_field_name("function").filter(|f| f.kind() == "attribute")?;
+                let function = value.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
                 let method = text(function.child_by_field_name("attribute")?, source);
                 let metric = first_positional(value).and_then(|a| string_value(a, source))?;
                 (matches!(method, "create_counter" | "create_histogram" | "create_up_down_counter")
@@ -574,7 +575,7 @@ fn insertion_point(root: Node, source: &str) -> (usize, bool) {
     let mut last_import = None;
     let mut docstring = None;
     for (i, statement) in statements.iter().enumerate() {
-        match undecorated(*statement).kind() {
+        match undecorated(*statement).kind_name() {
             "import_statement" | "import_from_statement" | "future_import_statement" => last_import = Some(*statement),
             "function_definition" | "class_definition" => break,
             _ if i == 0 && is_docstring(*statement) => docstring = Some(*statement),

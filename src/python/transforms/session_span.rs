@@ -59,6 +59,7 @@ use tree_sitter::Node;
 use crate::config::Attributes;
 use crate::edit::Edit;
 use crate::python::names::fresh;
+use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     body_statements, decorators, descendants, first_positional, indentation_at, is_docstring, line_start,
     next_line_start, outermost, positional_parameters, string_value, text,
@@ -101,9 +102,9 @@ pub struct Context<'a> {
 /// Whether `function` already starts a `voice.session` span (its body or its decorators).
 pub fn already_instrumented(function: Node, source: &str) -> bool {
     let starts_session = |node: Node| {
-        node.kind() == "call"
+        node.kind_name() == "call"
             && node.child_by_field_name("function").is_some_and(|f| {
-                f.kind() == "attribute"
+                f.kind_name() == "attribute"
                     && f.child_by_field_name("attribute")
                         .is_some_and(|a| matches!(text(a, source), "start_span" | "start_as_current_span"))
             })
@@ -175,7 +176,7 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     // Locals: free in the function, and distinct from every module-level name we use.
     let mut taken: HashSet<String> = descendants(function)
         .into_iter()
-        .filter(|n| n.kind() == "identifier")
+        .filter(|n| n.kind_name() == "identifier")
         .map(|n| text(n, source).to_string())
         .collect();
     let mut holes = cx.names.holes();
@@ -236,14 +237,17 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
 
 /// `await <ctx>.connect(...)` as a statement.
 fn is_connect(statement: Node, ctx: &str, source: &str) -> bool {
-    let Some(expr) = statement.named_child(0).filter(|_| statement.kind() == "expression_statement") else {
+    let Some(expr) = statement.named_child(0).filter(|_| statement.kind_name() == "expression_statement") else {
         return false;
     };
-    let Some(call) = (expr.kind() == "await").then(|| expr.named_child(0)).flatten().filter(|c| c.kind() == "call")
+    let Some(call) =
+        (expr.kind_name() == "await").then(|| expr.named_child(0)).flatten().filter(|c| c.kind_name() == "call")
     else {
         return false;
     };
-    let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { return false };
+    let Some(function) = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+        return false;
+    };
     function.child_by_field_name("object").is_some_and(|o| text(o, source) == ctx)
         && function.child_by_field_name("attribute").is_some_and(|a| text(a, source) == "connect")
 }
@@ -275,7 +279,7 @@ fn trailing_comments_end(source: &str, mut end: usize, body_indent: &str) -> usi
 pub fn reindent(scope: Node, source: &str, range: std::ops::Range<usize>, unit: &str) -> Vec<Edit> {
     let strings: Vec<std::ops::Range<usize>> = descendants(scope)
         .into_iter()
-        .filter(|n| n.kind() == "string" && text(*n, source).contains('\n'))
+        .filter(|n| n.kind_name() == "string" && text(*n, source).contains('\n'))
         .map(|n| n.byte_range())
         .collect();
     let mut edits = Vec::new();
@@ -305,10 +309,10 @@ fn with_ctx(expression: &str, ctx: &str) -> String {
     let mut last = 0;
     for node in descendants(tree.root_node()) {
         let is_field = node.parent().is_some_and(|p| {
-            (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(node))
+            (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                || (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(node))
         });
-        if node.kind() == "identifier" && !is_field && text(node, expression) == "ctx" {
+        if node.kind_name() == "identifier" && !is_field && text(node, expression) == "ctx" {
             out.push_str(&expression[last..node.start_byte()]);
             out.push_str(ctx);
             last = node.end_byte();
