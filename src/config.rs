@@ -13,6 +13,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -199,9 +200,10 @@ impl std::fmt::Display for ConfigError {
 /// Finds and caches the settings of each directory.
 #[derive(Default)]
 pub struct Resolver {
-    by_dir: Mutex<HashMap<PathBuf, Result<Arc<Settings>, ConfigError>>>,
+    // Keyed by the path's bytes: hashing a `Path` walks its components, per file.
+    by_dir: Mutex<HashMap<OsString, Result<Arc<Settings>, ConfigError>>>,
     /// Directories as walked → with their symlinks resolved (one `realpath` per directory, not per file).
-    canonical_dirs: Mutex<HashMap<PathBuf, PathBuf>>,
+    canonical_dirs: Mutex<HashMap<OsString, PathBuf>>,
 }
 
 impl Resolver {
@@ -214,24 +216,35 @@ impl Resolver {
     /// (or the path itself when it cannot be resolved).
     pub fn canonical(&self, file: &Path) -> PathBuf {
         let is_link = std::fs::symlink_metadata(file).map(|m| m.file_type().is_symlink()).unwrap_or(true);
+        if is_link {
+            return std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        }
+        self.canonical_walked(file)
+    }
+
+    /// `canonical` for a file the walk found below a root: never a symlink
+    /// itself (the walk follows none), so only its directory needs resolving,
+    /// one `realpath` per directory.
+    pub fn canonical_walked(&self, file: &Path) -> PathBuf {
         match file.file_name() {
-            Some(name) if !is_link => self.canonical_dir(file).join(name),
-            _ => std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf()),
+            Some(name) => self.canonical_dir(file).join(name),
+            None => std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf()),
         }
     }
 
     fn canonical_dir(&self, file: &Path) -> PathBuf {
         let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if let Some(found) = self.canonical_dirs.lock().unwrap().get(dir) {
+        if let Some(found) = self.canonical_dirs.lock().unwrap().get(dir.as_os_str()) {
             return found.clone();
         }
         let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        self.canonical_dirs.lock().unwrap().insert(dir.to_path_buf(), canonical.clone());
+        self.canonical_dirs.lock().unwrap().insert(dir.as_os_str().to_owned(), canonical.clone());
         canonical
     }
 
-    fn for_dir(&self, dir: &Path) -> Result<Arc<Settings>, ConfigError> {
-        if let Some(found) = self.by_dir.lock().unwrap().get(dir) {
+    /// The settings for the files of a directory (its path already canonical).
+    pub fn for_dir(&self, dir: &Path) -> Result<Arc<Settings>, ConfigError> {
+        if let Some(found) = self.by_dir.lock().unwrap().get(dir.as_os_str()) {
             return found.clone();
         }
         let found = match find_config(dir) {
@@ -241,7 +254,7 @@ impl Resolver {
                 None => Ok(Arc::new(Settings::default())),
             },
         };
-        self.by_dir.lock().unwrap().insert(dir.to_path_buf(), found.clone());
+        self.by_dir.lock().unwrap().insert(dir.as_os_str().to_owned(), found.clone());
         found
     }
 }

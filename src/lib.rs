@@ -25,10 +25,11 @@ pub mod rust;
 pub mod sarif;
 pub mod smoke;
 pub mod source;
+mod vendored;
 pub mod walk;
 pub mod write;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -212,15 +213,142 @@ pub struct Plan {
     pub summary: Summary,
 }
 
+/// What the walk's first look at a file decided.
+enum Looked {
+    /// Worth parsing: read, and to be decoded and parsed.
+    Kept(Box<Kept>),
+    /// Skipped by the prefilter (nothing in its bytes can matter).
+    Other(PathBuf),
+    Report(Box<FileReport>, Option<&'static str>),
+    /// Not looked at, and not worth a line of its own: counted in the summary.
+    Skipped(&'static str),
+}
+
+/// A file the prefilter kept.
+struct Kept {
+    path: PathBuf,
+    canonical: PathBuf,
+    settings: Arc<Settings>,
+    /// Whether it may register entrypoints.
+    registers: bool,
+    bytes: Vec<u8>,
+}
+
+/// What the first look and the parse made of a file.
+enum Stage1 {
+    Parsed(PathBuf, Box<Parsed>, ModuleFacts),
+    /// Skipped by the prefilter: looked at again only if another module registers an entrypoint in it.
+    Other(PathBuf),
+    Report(FileReport, Option<&'static str>),
+    /// Not looked at, and not worth a line of its own: counted in the summary.
+    Skipped(&'static str),
+}
+
+/// Decodes and parses a kept file; one that may register entrypoints is
+/// instrumented right away, for its module facts and links.
+fn parse_kept(kept: Kept, cwd: &Path) -> Stage1 {
+    let Kept { path, canonical, settings, registers, bytes } = kept;
+    let shown = || display(&path, cwd);
+    let mut parsed = match read_parsed(&path, bytes, settings) {
+        Ok(parsed) => parsed,
+        Err(unreadable) => return Stage1::Report(unreadable.report(shown()), None),
+    };
+    // Only files that may register entrypoints need a tree now, for the links.
+    let facts = if registers {
+        let tree = match python::parse::tree(&parsed.file.text) {
+            Ok(tree) => tree,
+            Err(err) => return Stage1::Report(FileReport::error(shown(), (err.line, err.column), err.message), None),
+        };
+        let semantics = python::semantics::Semantics::of(tree.root_node(), &parsed.file.text);
+        let facts = python::module_facts(&semantics, &parsed.file.text);
+        let own = HashMap::from([(canonical.clone(), facts)]);
+        let refs = link::link(&own).remove(&canonical).unwrap_or_default();
+        let result =
+            python::instrument_with(&parsed.file, &tree, &semantics, &refs, &parsed.settings, python::Selection::All);
+        parsed.early = Some(Early { refs, result: Compact::new(&parsed.file.text, result) });
+        own.into_values().next().unwrap_or_default()
+    } else {
+        ModuleFacts::default()
+    };
+    Stage1::Parsed(canonical, Box::new(parsed), facts)
+}
+
+/// Settings, excludes, the bytes and the prefilter: the first look at a file,
+/// which most files go no further than.
+fn look(
+    path: PathBuf,
+    options: &Options,
+    resolver: &config::Resolver,
+    prefilter: &prefilter::Prefilter,
+    cwd: &Path,
+) -> Looked {
+    let shown = || display(&path, cwd);
+    // A path given on the command line may be a symlink; what the walk found below one is not.
+    let canonical =
+        if options.paths.contains(&path) { resolver.canonical(&path) } else { resolver.canonical_walked(&path) };
+    let settings = match resolver.for_dir(canonical.parent().unwrap_or(Path::new("/"))) {
+        Ok(settings) => with_rule_options(settings, options),
+        Err(err) => {
+            let mut report = FileReport::error(shown(), (err.line, err.column), err.to_string());
+            report.io_error = true;
+            return Looked::Report(Box::new(report), None);
+        }
+    };
+    if settings.excludes(&canonical) {
+        let mut report = FileReport::new(shown(), FileStatus::Skipped);
+        report.reason = Some("excluded by configuration".into());
+        return Looked::Report(Box::new(report), Some("excluded by configuration"));
+    }
+    // Most files are skipped on their bytes: read into this thread's buffer, copied only when kept.
+    let language = walk::Language::of(&path);
+    let kept = read_reusing(&path, |bytes| {
+        let verdict = match language {
+            walk::Language::Python => prefilter.verdict(bytes),
+            walk::Language::Rust => prefilter.verdict_rust(bytes),
+        };
+        (verdict != prefilter::Verdict::Skip).then(|| (verdict, bytes.to_vec()))
+    });
+    let (verdict, bytes) = match kept {
+        Ok(Some(kept)) => kept,
+        Ok(None) => return Looked::Other(path),
+        Err(err) => {
+            let mut report = FileReport::error(shown(), (1, 1), format!("cannot read: {err}"));
+            report.io_error = true;
+            return Looked::Report(Box::new(report), None);
+        }
+    };
+    if language == walk::Language::Python && vendored::package_of(&path).is_some() {
+        return Looked::Skipped(VENDORED);
+    }
+    let registers = verdict == prefilter::Verdict::ParseRegistering;
+    Looked::Kept(Box::new(Kept { path, canonical, settings, registers, bytes }))
+}
+
+/// Why files of a provider SDK's, LiveKit's or OpenTelemetry's own packages are skipped.
+const VENDORED: &str = "third-party package sources";
+
 /// Walks, prefilters, parses and links entrypoints across modules.
 pub fn plan(options: &Options) -> Plan {
     // Deeply nested sources make deep trees: give the workers room (once per process).
     let _ = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build_global();
     let cwd = std::env::current_dir().unwrap_or_default();
-    let (files, walk_errors) = walk::source_files(&options.paths, &options.excludes);
     let resolver = config::Resolver::default();
     let prefilter = prefilter::Prefilter::default();
 
+    // Walk, read and prefilter together, on the walker's threads (most files end there);
+    // what is kept is parsed on the workers meanwhile.
+    let stage1 = std::sync::Mutex::new(Vec::new());
+    let push = |stage: Stage1| stage1.lock().unwrap_or_else(|e| e.into_inner()).push(stage);
+    let (files_scanned, walk_errors) = rayon::in_place_scope(|scope| {
+        let look_at = |path: PathBuf| match look(path, options, &resolver, &prefilter, &cwd) {
+            Looked::Kept(kept) => scope.spawn(|_| push(parse_kept(*kept, &cwd))),
+            Looked::Other(path) => push(Stage1::Other(path)),
+            Looked::Report(report, skipped) => push(Stage1::Report(*report, skipped)),
+            Looked::Skipped(reason) => push(Stage1::Skipped(reason)),
+        };
+        walk::visit_source_files(&options.paths, &options.excludes, &look_at)
+    });
+    let stage1 = stage1.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut problems: Vec<FileReport> = walk_errors
         .into_iter()
         .map(|e| {
@@ -229,96 +357,19 @@ pub fn plan(options: &Options) -> Plan {
             report
         })
         .collect();
-    let mut summary = Summary { files_scanned: files.len(), ..Summary::default() };
-
-    // Read, prefilter and parse; what may register entrypoints or call providers is kept parsed.
-    enum Stage1 {
-        Parsed(PathBuf, Box<Parsed>, ModuleFacts),
-        Other(PathBuf, PathBuf),
-        Report(FileReport, Option<&'static str>),
-    }
-    let stage1: Vec<Stage1> = files
-        .par_iter()
-        .map(|path| {
-            let shown = display(path, &cwd);
-            let canonical = resolver.canonical(path);
-            let settings = match resolver.for_file(path) {
-                Ok(settings) => with_rule_options(settings, options),
-                Err(err) => {
-                    let mut report = FileReport::error(shown, (err.line, err.column), err.to_string());
-                    report.io_error = true;
-                    return Stage1::Report(report, None);
-                }
-            };
-            if settings.excludes(&canonical) {
-                let mut report = FileReport::new(shown, FileStatus::Skipped);
-                report.reason = Some("excluded by configuration".into());
-                return Stage1::Report(report, Some("excluded by configuration"));
-            }
-            let bytes = match std::fs::read(path) {
-                Ok(bytes) => bytes,
-                Err(err) => {
-                    let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
-                    report.io_error = true;
-                    return Stage1::Report(report, None);
-                }
-            };
-            let language = walk::Language::of(path);
-            let verdict = match language {
-                walk::Language::Python => prefilter.verdict(&bytes),
-                walk::Language::Rust => prefilter.verdict_rust(&bytes),
-            };
-            let registers = match verdict {
-                prefilter::Verdict::Skip => return Stage1::Other(canonical, path.clone()),
-                prefilter::Verdict::Parse => false,
-                prefilter::Verdict::ParseRegistering => true,
-            };
-            let parsed = match read_parsed(path, bytes, settings) {
-                Ok(parsed) => parsed,
-                Err(unreadable) => return Stage1::Report(unreadable.report(shown), None),
-            };
-            // Only files that may register entrypoints need a tree now, for the links.
-            let mut parsed = parsed;
-            let facts = if registers {
-                let tree = match python::parse::tree(&parsed.file.text) {
-                    Ok(tree) => tree,
-                    Err(err) => {
-                        return Stage1::Report(FileReport::error(shown, (err.line, err.column), err.message), None)
-                    }
-                };
-                let semantics = python::semantics::Semantics::of(tree.root_node(), &parsed.file.text);
-                let facts = python::module_facts(&semantics, &parsed.file.text);
-                let own = HashMap::from([(canonical.clone(), facts)]);
-                let refs = link::link(&own).remove(&canonical).unwrap_or_default();
-                let result = python::instrument_with(
-                    &parsed.file,
-                    &tree,
-                    &semantics,
-                    &refs,
-                    &parsed.settings,
-                    python::Selection::All,
-                );
-                parsed.early = Some(Early { refs, result: Compact::new(&parsed.file.text, result) });
-                own.into_values().next().unwrap_or_default()
-            } else {
-                ModuleFacts::default()
-            };
-            Stage1::Parsed(canonical, Box::new(parsed), facts)
-        })
-        .collect();
+    let mut summary = Summary { files_scanned, ..Summary::default() };
 
     let mut parsed: HashMap<PathBuf, Parsed> = HashMap::new();
     let mut facts: HashMap<PathBuf, ModuleFacts> = HashMap::new();
-    let mut others: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut others: Vec<PathBuf> = Vec::new();
     for stage in stage1 {
         match stage {
             Stage1::Parsed(canonical, file, module) => {
                 facts.insert(canonical.clone(), module);
                 parsed.insert(canonical, *file);
             }
-            Stage1::Other(canonical, path) => {
-                others.insert(canonical, path);
-            }
+            Stage1::Other(path) => others.push(path),
+            Stage1::Skipped(reason) => *summary.skipped.entry(reason.to_string()).or_default() += 1,
             Stage1::Report(report, skipped) => {
                 if let Some(reason) = skipped {
                     *summary.skipped.entry(reason.to_string()).or_default() += 1;
@@ -330,11 +381,18 @@ pub fn plan(options: &Options) -> Plan {
 
     // Entrypoints, linked across modules; only files we were given are touched.
     let mut entrypoints = link::link(&facts);
-    let targets: Vec<PathBuf> = entrypoints.keys().filter(|p| others.contains_key(*p)).cloned().collect();
+    // Files the prefilter skipped that another module registers an entrypoint in: few,
+    // found by name first, so that only their directories' realpaths are looked up.
+    let names: HashSet<&std::ffi::OsStr> = entrypoints.keys().filter_map(|p| p.file_name()).collect();
+    let targets: Vec<(PathBuf, &PathBuf)> = others
+        .iter()
+        .filter(|path| path.file_name().is_some_and(|name| names.contains(name)))
+        .map(|path| (resolver.canonical(path), path))
+        .filter(|(canonical, _)| entrypoints.contains_key(canonical))
+        .collect();
     let loaded: Vec<(PathBuf, Result<Parsed, Box<FileReport>>)> = targets
         .into_par_iter()
-        .map(|canonical| {
-            let path = &others[&canonical];
+        .map(|(canonical, path)| {
             let shown = display(path, &cwd);
             let file = match std::fs::read(path) {
                 Ok(bytes) => {
@@ -492,6 +550,26 @@ pub fn finish(mut reports: Vec<FileReport>, mut summary: Summary) -> Report {
         }
     }
     Report { version: 1, files: reports, summary }
+}
+
+/// Reads a file into this thread's buffer and hands its bytes to `look`: no
+/// `stat` for a size hint and no allocation per file, as most files are looked
+/// at once and dropped. A buffer grown by a very large file is let go after.
+fn read_reusing<R>(path: &Path, look: impl FnOnce(&[u8]) -> R) -> std::io::Result<R> {
+    use std::io::Read;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        std::fs::File::open(path)?.read_to_end(&mut buffer)?;
+        let seen = look(&buffer);
+        if buffer.capacity() > 4 << 20 {
+            *buffer = Vec::new();
+        }
+        Ok(seen)
+    })
 }
 
 /// Why a file is not Python we can work on: where, and what.

@@ -1,7 +1,9 @@
 //! Finding the Python and Rust files to look at: `ignore`'s parallel walker, which
 //! respects `.gitignore`, never follows symlinks, and takes `--exclude` globs.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use ignore::overrides::OverrideBuilder;
@@ -14,19 +16,35 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// The Python and Rust files under `roots`, sorted, and the errors met on the way.
-pub fn source_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<WalkError>) {
-    let files = Mutex::new(Vec::new());
+/// Walks `roots` and hands every Python and Rust file to `visit` as it is
+/// found, on the walker's threads (so that reading and prefiltering overlap
+/// the walk, as in ripgrep); returns how many files it handed over and the
+/// errors met on the way. A file under two of the roots is handed over once.
+/// Below a root, regular files only: the walk follows no symlink and yields none.
+pub fn visit_source_files(
+    roots: &[PathBuf],
+    excludes: &[String],
+    visit: &(dyn Fn(PathBuf) + Sync),
+) -> (usize, Vec<WalkError>) {
     let errors = Mutex::new(Vec::new());
+    // Only overlapping roots can yield a file twice.
+    let seen = Mutex::new(HashSet::new());
+    let count = AtomicUsize::new(0);
+    let hand_over = |path: PathBuf| {
+        if roots.len() > 1 && !seen.lock().unwrap().insert(path.clone()) {
+            return;
+        }
+        count.fetch_add(1, Ordering::Relaxed);
+        visit(path);
+    };
     for root in roots {
         match std::fs::symlink_metadata(root) {
             Err(err) => {
                 errors.lock().unwrap().push(WalkError { path: root.clone(), message: err.to_string() });
                 continue;
             }
-            // A file named explicitly is taken as it is (as ruff does), even without `.py`.
             Ok(meta) if meta.is_file() => {
-                files.lock().unwrap().push(root.clone());
+                hand_over(root.clone());
                 continue;
             }
             Ok(_) => {}
@@ -53,7 +71,7 @@ pub fn source_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Ve
                     Ok(entry) => {
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         if is_file && is_source(entry.path()) {
-                            files.lock().unwrap().push(entry.into_path());
+                            hand_over(entry.into_path());
                         }
                     }
                     Err(err) => {
@@ -65,10 +83,7 @@ pub fn source_files(roots: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Ve
             })
         });
     }
-    let mut files = files.into_inner().unwrap();
-    files.sort();
-    files.dedup();
-    (files, errors.into_inner().unwrap())
+    (count.into_inner(), errors.into_inner().unwrap())
 }
 
 fn is_source(path: &Path) -> bool {

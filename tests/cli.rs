@@ -262,3 +262,59 @@ fn rust_syntax_errors_are_reported_with_position_and_left_untouched() {
     assert!(stderr(&out).contains("broken.rs:4:13: error: Rust syntax error"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(dir.path().join("broken.rs")).unwrap(), broken);
 }
+
+#[test]
+fn vendored_provider_sdk_and_livekit_sources_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agent.py"), AGENT).unwrap();
+    // An SDK unpacked into the tree: its own modules import it and call it.
+    let sdk = dir.path().join("vendor/openai");
+    std::fs::create_dir_all(sdk.join("cli")).unwrap();
+    std::fs::write(sdk.join("__init__.py"), "").unwrap();
+    let sdk_call = "import openai\n\n\ndef main():\n    client = openai.OpenAI()\n    return client.chat.completions.create(model=\"gpt-4o\", messages=[])\n";
+    std::fs::write(sdk.join("cli/_main.py"), sdk_call).unwrap();
+    // The framework's own package below the `livekit` namespace.
+    let framework = dir.path().join("vendor/livekit/agents");
+    std::fs::create_dir_all(&framework).unwrap();
+    std::fs::write(framework.join("__init__.py"), "").unwrap();
+    std::fs::write(framework.join("worker.py"), AGENT).unwrap();
+    // A team's own subpackage named after a provider is the team's code.
+    let own = dir.path().join("app/providers/openai");
+    std::fs::create_dir_all(&own).unwrap();
+    for init in ["app/__init__.py", "app/providers/__init__.py", "app/providers/openai/__init__.py"] {
+        std::fs::write(dir.path().join(init), "").unwrap();
+    }
+    std::fs::write(own.join("chat.py"), sdk_call).unwrap();
+
+    let out = tool(dir.path(), &["--dry-run", "--format", "json", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "changed")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, ["agent.py", "app/providers/openai/chat.py"], "{report}");
+    assert_eq!(report["summary"]["skipped"]["third-party package sources"], 2, "{report}");
+    let out = tool(dir.path(), &["--dry-run", "."]);
+    assert!(stderr(&out).contains("2 skipped (2 third-party package sources)"), "{}", stderr(&out));
+}
+
+#[test]
+fn syntax_errors_only_the_strict_parser_sees_are_reported_and_left_alone() {
+    // tree-sitter reads a Python 2 `print` statement; CPython does not.
+    let dir = tempfile::tempdir().unwrap();
+    let to_change = format!("{AGENT}print \"done\"\n");
+    let unchanged = "from opentelemetry import trace\n\nprint \"tracing\"\n";
+    std::fs::write(dir.path().join("agent.py"), &to_change).unwrap();
+    std::fs::write(dir.path().join("tracing.py"), unchanged).unwrap();
+    let out = tool(dir.path(), &["."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("agent.py:11:7: error: syntax error"), "{err}");
+    assert!(err.contains("tracing.py:3:7: error: syntax error"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("agent.py")).unwrap(), to_change);
+    assert_eq!(std::fs::read_to_string(dir.path().join("tracing.py")).unwrap(), unchanged);
+}
