@@ -112,27 +112,58 @@ struct Early {
 
 /// An instrumentation result held until it is used. Its new text, when its
 /// fixes' and setup's edits make exactly that text again, is dropped and
-/// re-made when taken: the edits are a fraction of a whole file.
+/// re-made when taken: the edits are a fraction of a whole file. The edits'
+/// texts are held once for all files (most are the same inserted helpers).
 struct Compact {
+    /// The result, its edits' texts moved to `texts`.
     result: python::Instrumented,
+    /// The fixes' edits' texts, then the setup's, in order.
+    texts: Vec<Arc<str>>,
     text_dropped: bool,
 }
 
 impl Compact {
-    fn new(source: &str, mut result: python::Instrumented) -> Compact {
+    fn new(source: &str, mut result: python::Instrumented, shared: &SharedTexts) -> Compact {
         let same = result.text.as_ref().is_some_and(|text| rebuilt(source, &result).as_ref() == Some(text));
         if same {
             result.text = None;
         }
-        Compact { result, text_dropped: same }
+        let edits = result.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()).chain(result.setup.iter_mut());
+        let texts = edits.map(|edit| shared.get(std::mem::take(&mut edit.text))).collect();
+        Compact { result, texts, text_dropped: same }
     }
 
     fn take(self, source: &str) -> python::Instrumented {
         let mut result = self.result;
+        let edits = result.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()).chain(result.setup.iter_mut());
+        for (edit, text) in edits.zip(self.texts) {
+            edit.text = text.to_string();
+        }
         if self.text_dropped {
             result.text = rebuilt(source, &result);
         }
         result
+    }
+}
+
+/// Edits' texts seen while planning, so that files inserting the same text
+/// share one copy (dropped with the plan's stage 1; the copies live on in the results).
+#[derive(Default)]
+struct SharedTexts(std::sync::Mutex<HashSet<Arc<str>>>);
+
+impl SharedTexts {
+    /// The one copy of a long text (a helper class, usage readers); a short one as it is.
+    fn get(&self, text: String) -> Arc<str> {
+        if text.len() < 256 {
+            return Arc::from(text);
+        }
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = seen.get(text.as_str()) {
+            return found.clone();
+        }
+        let text: Arc<str> = Arc::from(text);
+        seen.insert(text.clone());
+        text
     }
 }
 
@@ -246,7 +277,7 @@ enum Stage1 {
 
 /// Decodes and parses a kept file; one that may register entrypoints is
 /// instrumented right away, for its module facts and links.
-fn parse_kept(kept: Kept, cwd: &Path) -> Stage1 {
+fn parse_kept(kept: Kept, cwd: &Path, shared: &SharedTexts) -> Stage1 {
     let Kept { path, canonical, settings, registers, bytes } = kept;
     let shown = || display(&path, cwd);
     let mut parsed = match read_parsed(&path, bytes, settings) {
@@ -265,7 +296,7 @@ fn parse_kept(kept: Kept, cwd: &Path) -> Stage1 {
         let refs = link::link(&own).remove(&canonical).unwrap_or_default();
         let result =
             python::instrument_with(&parsed.file, &tree, &semantics, &refs, &parsed.settings, python::Selection::All);
-        parsed.early = Some(Early { refs, result: Compact::new(&parsed.file.text, result) });
+        parsed.early = Some(Early { refs, result: Compact::new(&parsed.file.text, result, shared) });
         own.into_values().next().unwrap_or_default()
     } else {
         ModuleFacts::default()
@@ -338,10 +369,11 @@ pub fn plan(options: &Options) -> Plan {
     // Walk, read and prefilter together, on the walker's threads (most files end there);
     // what is kept is parsed on the workers meanwhile.
     let stage1 = std::sync::Mutex::new(Vec::new());
+    let shared = SharedTexts::default();
     let push = |stage: Stage1| stage1.lock().unwrap_or_else(|e| e.into_inner()).push(stage);
     let (files_scanned, walk_errors) = rayon::in_place_scope(|scope| {
         let look_at = |path: PathBuf| match look(path, options, &resolver, &prefilter, &cwd) {
-            Looked::Kept(kept) => scope.spawn(|_| push(parse_kept(*kept, &cwd))),
+            Looked::Kept(kept) => scope.spawn(|_| push(parse_kept(*kept, &cwd, &shared))),
             Looked::Other(path) => push(Stage1::Other(path)),
             Looked::Report(report, skipped) => push(Stage1::Report(*report, skipped)),
             Looked::Skipped(reason) => push(Stage1::Skipped(reason)),
