@@ -463,7 +463,65 @@ pub fn plan(options: &Options) -> Plan {
 /// Runs the whole pipeline over `options.paths`: plan, instrument every file
 /// with every fix, diff, write (in apply mode), report.
 pub fn run(options: &Options) -> Report {
-    let Plan { files, problems, summary } = plan(options);
+    run_showing(options, &mut |_| {})
+}
+
+/// Files instrumented at a time when reports are shown as they come.
+const BATCH: usize = 64;
+
+/// `run`, handing every file's report to `show` in path order as soon as it is
+/// ready: in dry-run and check modes a batch of files at a time, each batch's
+/// sources dropped after it, so that what is printed (diffs, JSON) is never
+/// held for the whole run — `show` may take the diff out of the report; in
+/// apply mode (writes wait for the git check of every file) and with
+/// `--add-deps` (manifests gather every file's needs), at the end.
+pub fn run_showing(options: &Options, show: &mut dyn FnMut(&mut FileReport)) -> Report {
+    let Plan { files, mut problems, summary } = plan(options);
+    if options.mode == Mode::Apply || options.add_deps {
+        let mut report = run_all(files, problems, summary, options);
+        report.files.iter_mut().for_each(show);
+        return report;
+    }
+    let progress = progress::Progress::new(options.progress && files.len() >= 200, files.len());
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut problems = problems.into_iter().peekable();
+    let mut reports = Vec::new();
+    let mut emit = |mut report: FileReport| {
+        show(&mut report);
+        reports.push(report);
+    };
+    let mut files = files.into_iter();
+    loop {
+        let batch: Vec<FilePlan> = files.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let planned: Vec<FileReport> = batch
+            .par_iter()
+            .map(|file| {
+                let (report, _) = instrument_file(file, options);
+                progress.tick();
+                report
+            })
+            .collect();
+        drop(batch);
+        // Off the terminal while the batch is shown (diffs may go to the same one), then back.
+        progress.finish();
+        for report in planned {
+            while let Some(problem) = problems.next_if(|p| p.path <= report.path) {
+                emit(problem);
+            }
+            emit(report);
+        }
+        progress.draw();
+    }
+    problems.for_each(&mut emit);
+    progress.finish();
+    finish(reports, summary)
+}
+
+/// Every file instrumented before any report is shown: apply mode and `--add-deps`.
+fn run_all(files: Vec<FilePlan>, problems: Vec<FileReport>, summary: Summary, options: &Options) -> Report {
     let progress = progress::Progress::new(options.progress && files.len() >= 200, files.len());
     let planned: Vec<(FileReport, Option<Vec<u8>>)> = files
         .par_iter()

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 use voice_otel_fix::python::Selection;
-use voice_otel_fix::report::{FileStatus, Report};
-use voice_otel_fix::{finish, plan, run, Mode, Options, Plan};
+use voice_otel_fix::report::{FileStatus, JsonStream, Report};
+use voice_otel_fix::{finish, plan, run_showing, Mode, Options, Plan};
 
 /// Instrument LiveKit Agents voice bots with OpenTelemetry, in the house style.
 #[derive(Parser, Debug)]
@@ -159,32 +159,46 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| interactive(&options, &cli, color))
         });
     }
-    let report = run(&options);
-
+    // Diffs and the JSON document are printed as files are done, in path order,
+    // not held for the whole run.
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match cli.format {
-        Format::Json => {
-            let _ = writeln!(out, "{}", report.to_json());
-        }
-        Format::Sarif => {
-            let _ = writeln!(out, "{}", voice_otel_fix::sarif::to_sarif(&report));
-        }
-        Format::Text if mode != Mode::Apply => {
-            let patch: String = report.files.iter().filter_map(|f| f.diff.clone()).collect();
-            match &cli.diff_output {
-                Some(file) => {
-                    if let Err(err) = std::fs::write(file, &patch) {
-                        eprintln!("{}: error: cannot write the patch: {err}", file.display());
-                        return ExitCode::from(2);
-                    }
+    // A terminal gets each line as it comes (the progress line on stderr shares it).
+    let out: Box<dyn Write> =
+        if stdout.is_terminal() { Box::new(stdout.lock()) } else { Box::new(std::io::BufWriter::new(stdout.lock())) };
+    let mut printer = match cli.format {
+        Format::Json => Printer::Json(JsonStream::begin(out, 1).ok()),
+        Format::Text if mode != Mode::Apply => match &cli.diff_output {
+            Some(file) => match std::fs::File::create(file) {
+                Ok(created) => Printer::Diffs(Box::new(std::io::BufWriter::new(created)), false, Ok(())),
+                Err(err) => {
+                    eprintln!("{}: error: cannot write the patch: {err}", file.display());
+                    return ExitCode::from(2);
                 }
-                None => {
-                    let _ = write!(out, "{}", if color { voice_otel_fix::diff::colorize(&patch) } else { patch });
+            },
+            None => Printer::Diffs(out, color, Ok(())),
+        },
+        Format::Text | Format::Sarif => Printer::Nothing(out),
+    };
+    let report = run_showing(&options, &mut |file| printer.show(file));
+    match printer {
+        Printer::Json(json) => {
+            if let Some(mut out) = json.and_then(|json| json.end(&report.summary).ok()) {
+                let _ = writeln!(out).and_then(|_| out.flush());
+            }
+        }
+        Printer::Diffs(mut to, _, written) => {
+            if let Err(err) = written.and_then(|_| to.flush()) {
+                if let Some(file) = &cli.diff_output {
+                    eprintln!("{}: error: cannot write the patch: {err}", file.display());
+                    return ExitCode::from(2);
                 }
             }
         }
-        Format::Text => {}
+        Printer::Nothing(mut out) => {
+            if cli.format == Format::Sarif {
+                let _ = writeln!(out, "{}", voice_otel_fix::sarif::to_sarif(&report)).and_then(|_| out.flush());
+            }
+        }
     }
     print_problems(&report, mode == Mode::Check);
     if matches!(cli.format, Format::Text) {
@@ -324,6 +338,37 @@ fn print_problems(report: &Report, list_fixes: bool) {
             if let (Some(code), Some(message)) = (&finding.code, &finding.message) {
                 eprintln!("{}:{}:{}: warning: {code} {message}", file.path, finding.line, finding.column);
             }
+        }
+    }
+}
+
+/// Where each file's report goes as it is done.
+enum Printer<'a> {
+    /// The JSON document, file by file (`None` once stdout failed).
+    Json(Option<JsonStream<Box<dyn Write + 'a>>>),
+    /// Unified diffs (coloured or not) to stdout or the `--diff-output` file, and the first write error.
+    Diffs(Box<dyn Write + 'a>, bool, std::io::Result<()>),
+    /// Nothing per file (apply mode's text, SARIF at the end).
+    Nothing(Box<dyn Write + 'a>),
+}
+
+impl Printer<'_> {
+    fn show(&mut self, file: &mut voice_otel_fix::report::FileReport) {
+        match self {
+            Printer::Json(json) => {
+                if json.as_mut().is_some_and(|j| j.file(file).is_err()) {
+                    *json = None;
+                }
+            }
+            Printer::Diffs(to, color, written) => {
+                // Printed, the diff is not needed again.
+                let Some(diff) = file.diff.take() else { return };
+                if written.is_ok() {
+                    let diff = if *color { voice_otel_fix::diff::colorize(&diff) } else { diff };
+                    *written = to.write_all(diff.as_bytes());
+                }
+            }
+            Printer::Nothing(_) => {}
         }
     }
 }

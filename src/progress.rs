@@ -17,7 +17,15 @@ impl Progress {
 
     pub fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.shown && (done.is_multiple_of(50) || done == self.total) {
+        if done.is_multiple_of(50) || done == self.total {
+            self.draw();
+        }
+    }
+
+    /// Draws the line again (after `finish` cleared it for other output).
+    pub fn draw(&self) {
+        if self.shown {
+            let done = self.done.load(Ordering::Relaxed);
             let width = 30;
             let filled = width * done / self.total.max(1);
             let bar = format!("{}{}", "#".repeat(filled), ".".repeat(width - filled));
@@ -25,6 +33,7 @@ impl Progress {
         }
     }
 
+    /// Clears the line.
     pub fn finish(&self) {
         if self.shown {
             let _ = write!(std::io::stderr(), "\r\x1b[K");

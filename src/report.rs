@@ -131,7 +131,13 @@ pub struct Report {
 
 impl Report {
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a report always serialises")
+        let mut out = Vec::new();
+        let mut json = JsonStream::begin(&mut out, self.version).expect("writing to memory");
+        for file in &self.files {
+            json.file(file).expect("writing to memory");
+        }
+        json.end(&self.summary).expect("writing to memory");
+        String::from_utf8(out).expect("JSON is UTF-8")
     }
 
     /// Whether anything would change, or a file could not be handled.
@@ -170,5 +176,54 @@ impl Report {
             line.push_str(&format!("; defaults used for {}", attrs.join(", ")));
         }
         line
+    }
+}
+
+/// The JSON document of a run (`serde_json`'s pretty form of `Report`),
+/// written a file at a time, so that a large run's report is never held whole.
+pub struct JsonStream<W: std::io::Write> {
+    out: W,
+    files: usize,
+}
+
+impl<W: std::io::Write> JsonStream<W> {
+    pub fn begin(mut out: W, version: u32) -> std::io::Result<JsonStream<W>> {
+        write!(out, "{{\n  \"version\": {version},\n  \"files\": [")?;
+        Ok(JsonStream { out, files: 0 })
+    }
+
+    pub fn file(&mut self, file: &FileReport) -> std::io::Result<()> {
+        let separator = if self.files == 0 { "" } else { "," };
+        self.files += 1;
+        write!(self.out, "{separator}\n    {}", indented(&serde_json::to_string_pretty(file)?, "    "))
+    }
+
+    pub fn end(mut self, summary: &Summary) -> std::io::Result<W> {
+        let close = if self.files == 0 { "]" } else { "\n  ]" };
+        write!(self.out, "{close},\n  \"summary\": {}\n}}", indented(&serde_json::to_string_pretty(summary)?, "  "))?;
+        Ok(self.out)
+    }
+}
+
+/// A pretty-printed JSON value nested `by` deeper (its strings hold no raw line breaks).
+fn indented(json: &str, by: &str) -> String {
+    json.replace('\n', &format!("\n{by}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_streamed_json_is_serde_jsons_pretty_report() {
+        let mut changed = FileReport::new("a b/agent.py".into(), FileStatus::Changed);
+        changed.findings.push(Finding::diagnostic((3, 1), "VOF001", "session span \"x\"\nmissing"));
+        let error = FileReport::error("z.py".into(), (1, 2), "syntax error: ...");
+        let mut summary = Summary { files_scanned: 2, ..Summary::default() };
+        summary.skipped.insert("third-party package sources".into(), 3);
+        for files in [vec![], vec![changed.clone()], vec![changed, error]] {
+            let report = Report { version: 1, files, summary: summary.clone() };
+            assert_eq!(report.to_json(), serde_json::to_string_pretty(&report).unwrap());
+        }
     }
 }
