@@ -62,9 +62,15 @@ impl SourceFile {
             }
         };
         text.drain(..skip);
-        let line_ending = dominant_line_ending(&text);
+        // One pass over the line breaks for both the line starts and the line ending.
+        let mut line_starts = vec![0];
+        let mut crlf = 0;
+        for (at, _) in text.match_indices('\n') {
+            crlf += usize::from(at > 0 && text.as_bytes()[at - 1] == b'\r');
+            line_starts.push(at + 1);
+        }
+        let line_ending = if crlf * 2 > line_starts.len() - 1 { "\r\n" } else { "\n" };
         let indent_unit = detect_indent_unit(&text);
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         Ok(SourceFile { path: path.to_path_buf(), bom, text, line_ending, indent_unit, line_starts })
     }
 
@@ -111,17 +117,8 @@ fn line_col_of_bytes(bytes: &[u8], offset: usize) -> (usize, usize) {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
-}
-
-fn dominant_line_ending(text: &str) -> &'static str {
-    let lf = text.matches('\n').count();
-    let crlf = text.matches("\r\n").count();
-    if crlf * 2 > lf {
-        "\r\n"
-    } else {
-        "\n"
-    }
+    // `contains` on bytes is a vectorised search; the position only when there is one.
+    bytes.contains(&0).then(|| bytes.iter().position(|&b| b == 0)).flatten()
 }
 
 /// The leading whitespace of the first indented code line after a line ending

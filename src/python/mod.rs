@@ -201,7 +201,7 @@ pub fn instrument_with(
                 Some(if deprecated_event { "metrics_collected" } else { "session_usage_updated" }.to_string());
             finding.provider = creation.plugin.clone();
             let mut needs = Needs::default();
-            match framework_usage::plan(creation, &semantics.nodes, &framework_cx, &mut needs) {
+            match framework_usage::plan(creation, &semantics.calls, &framework_cx, &mut needs) {
                 Ok(Some(edit)) => {
                     let fix = Fix {
                         id: FixId::new("framework", creation.statement.start_byte()),

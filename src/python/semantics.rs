@@ -33,6 +33,8 @@ pub struct Semantics<'t> {
     /// Every node of the module, in pre-order: the one whole-tree walk the
     /// detectors and rules share instead of each walking the tree again.
     pub nodes: Vec<Node<'t>>,
+    /// The calls among them, in pre-order: what most detectors and rules look at.
+    pub calls: Vec<Node<'t>>,
 }
 
 impl<'t> Semantics<'t> {
@@ -41,8 +43,10 @@ impl<'t> Semantics<'t> {
         let mut identifiers = HashSet::new();
         let mut quotes = (0, 0);
         let nodes = descendants(root);
+        let mut calls = Vec::new();
         for &node in &nodes {
             match node.kind_name() {
+                "call" => calls.push(node),
                 "identifier" => {
                     let name = text(node, source);
                     if !identifiers.contains(name) {
@@ -87,7 +91,7 @@ impl<'t> Semantics<'t> {
                 _ => {}
             }
         }
-        Semantics { imports, functions, classes, assignments, identifiers, quotes, nodes }
+        Semantics { imports, functions, classes, assignments, identifiers, quotes, nodes, calls }
     }
 
     /// The dotted name an expression refers to, imports resolved:

@@ -42,13 +42,7 @@ pub enum Returns {
 
 /// Every provider SDK call of a module.
 pub fn find<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<LlmCall<'t>> {
-    semantics
-        .nodes
-        .iter()
-        .copied()
-        .filter(|n| n.kind_name() == "call")
-        .filter_map(|call| detect(call, source, semantics))
-        .collect()
+    semantics.calls.iter().copied().filter_map(|call| detect(call, source, semantics)).collect()
 }
 
 fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<LlmCall<'t>> {

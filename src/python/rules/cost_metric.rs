@@ -18,7 +18,7 @@ const TELEMETRY_CALLS: &[&str] =
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "call") {
+    for call in cx.semantics.calls.iter().copied() {
         let Some(function) = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
             continue;
         };

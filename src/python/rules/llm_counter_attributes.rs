@@ -20,10 +20,9 @@ pub(super) fn token_counter_adds<'s, 't>(cx: &Context<'s, 't>) -> Vec<(tree_sitt
     let counters: Vec<String> =
         instruments(cx).into_iter().filter(|(_, metric)| metric.starts_with("llm.tokens.")).map(|(n, _)| n).collect();
     cx.semantics
-        .nodes
+        .calls
         .iter()
         .copied()
-        .filter(|n| n.kind_name() == "call")
         .filter_map(|call| {
             let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
             let object = text(function.child_by_field_name("object")?, source);

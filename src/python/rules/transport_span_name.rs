@@ -31,7 +31,7 @@ const PROVIDERS: &[&str] =
 pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
-    for call in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "call") {
+    for call in cx.semantics.calls.iter().copied() {
         let Some(name) = span_name(call, source) else { continue };
         let lower = name.to_lowercase();
         let transport = TRANSPORT.iter().any(|t| lower.contains(t))

@@ -49,10 +49,9 @@ pub struct SessionCreation<'t> {
 /// Every `x = AgentSession(...)` of a module.
 pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreation<'t>> {
     semantics
-        .nodes
+        .calls
         .iter()
         .copied()
-        .filter(|n| n.kind_name() == "call")
         .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
         .filter_map(|call| {
             let assignment = call.parent().filter(|p| p.kind_name() == "assignment")?;
@@ -76,13 +75,10 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreat
         .collect()
 }
 
-/// Whether the session already has one of our handlers.
-fn already_subscribed(creation: &SessionCreation, nodes: &[Node], source: &str) -> bool {
+/// Whether the session already has one of our handlers (among the module's `calls`).
+fn already_subscribed(creation: &SessionCreation, calls: &[Node], source: &str) -> bool {
     let target = text(creation.target, source);
-    nodes.iter().any(|&n| {
-        if n.kind_name() != "call" {
-            return false;
-        }
+    calls.iter().any(|&n| {
         let Some(function) = n.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
             return false;
         };
@@ -109,12 +105,12 @@ pub struct Context<'a> {
 /// The subscription after one session's creation, or why there is none.
 pub fn plan(
     creation: &SessionCreation,
-    nodes: &[Node],
+    calls: &[Node],
     cx: &Context,
     needs: &mut Needs,
 ) -> Result<Option<Edit>, &'static str> {
     let source = cx.source;
-    if already_subscribed(creation, nodes, source) {
+    if already_subscribed(creation, calls, source) {
         return Ok(None);
     }
     let Some(line_end) = line_after_statement(source, creation.statement.end_byte()) else {
