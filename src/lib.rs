@@ -95,13 +95,37 @@ impl Options {
 /// made when the file is instrumented and dropped after, so that a large tree
 /// is never held whole in memory.
 struct Parsed {
-    file: SourceFile,
+    file: Source,
     settings: Arc<Settings>,
     /// A file that registers entrypoints is parsed before the links are known,
     /// for its module facts. It is instrumented with every fix right then, for
     /// the entrypoints it registers itself, rather than parsed a second time:
     /// kept for when no other module registers anything in it (almost always).
     early: Option<Early>,
+}
+
+/// A file's source: held, or let go of once its early result is made (that
+/// result holds what it needs; a large run holds thousands) and read again,
+/// checked unchanged, when it is needed.
+enum Source {
+    Held(SourceFile),
+    Released(source::Released),
+}
+
+impl Source {
+    fn get(&self) -> Result<std::borrow::Cow<'_, SourceFile>, source::SourceError> {
+        match self {
+            Source::Held(file) => Ok(std::borrow::Cow::Borrowed(file)),
+            Source::Released(released) => released.reload().map(std::borrow::Cow::Owned),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Source::Held(file) => &file.path,
+            Source::Released(released) => &released.path,
+        }
+    }
 }
 
 /// A file instrumented with every fix before the links were known.
@@ -188,39 +212,52 @@ pub struct FilePlan {
 impl FilePlan {
     /// Plans and applies the selected fixes in memory.
     pub fn instrument(&self, selection: python::Selection) -> python::Instrumented {
+        match self.parsed.file.get() {
+            Ok(file) => self.instrument_source(&file, selection),
+            Err(err) => unreadable_now(err),
+        }
+    }
+
+    /// `instrument`, with the source already at hand.
+    fn instrument_source(&self, file: &SourceFile, selection: python::Selection) -> python::Instrumented {
         if matches!(selection, python::Selection::All) {
             if let Some(result) = self.early.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                return result.take(&self.parsed.file.text);
+                return result.take(&file.text);
             }
         }
-        if walk::Language::of(&self.parsed.file.path) == walk::Language::Rust {
-            return rust::instrument(&self.parsed.file, &self.parsed.settings, selection);
+        if walk::Language::of(&file.path) == walk::Language::Rust {
+            return rust::instrument(file, &self.parsed.settings, selection);
         }
-        let tree = match python::parse::tree(&self.parsed.file.text) {
+        let tree = match python::parse::tree(&file.text) {
             Ok(tree) => tree,
             Err(err) => return python::Instrumented { invalid_input: Some(err), ..python::Instrumented::default() },
         };
-        python::instrument(&self.parsed.file, &tree, &self.refs, &self.parsed.settings, selection)
+        python::instrument(file, &tree, &self.refs, &self.parsed.settings, selection)
     }
 
     /// The decoded text (no BOM) that fixes' edits apply to.
-    pub fn text(&self) -> &str {
-        &self.parsed.file.text
+    pub fn text(&self) -> String {
+        self.parsed.file.get().map(|file| file.text.clone()).unwrap_or_default()
     }
 
     /// The file's text as read (BOM included), for diffs.
     pub fn original_text(&self) -> String {
-        String::from_utf8_lossy(&self.parsed.file.original()).into_owned()
+        self.parsed.file.get().map(|file| String::from_utf8_lossy(&file.original()).into_owned()).unwrap_or_default()
     }
 
     /// The bytes of a new text, in the file's encoding (BOM kept).
     pub fn encode(&self, text: &str) -> Vec<u8> {
-        self.parsed.file.encode(text)
+        let bom = match &self.parsed.file {
+            Source::Held(file) => file.bom,
+            Source::Released(released) => released.bom,
+        };
+        [if bom { source::BOM } else { &[] }, text.as_bytes()].concat()
     }
 
     /// Writes new bytes atomically, unless the file changed since it was read.
     pub fn write(&self, bytes: &[u8]) -> Result<(), write::WriteError> {
-        write::replace_atomically(&self.parsed.file.path, &self.parsed.file.original(), bytes)
+        let file = self.parsed.file.get().map_err(|_| write::WriteError::ChangedDuringRun)?;
+        write::replace_atomically(&file.path, &file.original(), bytes)
     }
 
     /// The package the file belongs to: the directory of the config that applies, as shown.
@@ -232,8 +269,14 @@ impl FilePlan {
 
     /// The file's path on disk.
     pub fn path(&self) -> &Path {
-        &self.parsed.file.path
+        self.parsed.file.path()
     }
+}
+
+/// A released source that could not be read again, or changed: reported, never written.
+fn unreadable_now(err: source::SourceError) -> python::Instrumented {
+    let at = python::parse::SyntaxError { line: err.line, column: err.column, message: err.message };
+    python::Instrumented { invalid_input: Some(at), ..python::Instrumented::default() }
 }
 
 /// What the walk, the prefilter and the parser found: files to plan, and problems.
@@ -280,28 +323,29 @@ enum Stage1 {
 fn parse_kept(kept: Kept, cwd: &Path, shared: &SharedTexts) -> Stage1 {
     let Kept { path, canonical, settings, registers, bytes } = kept;
     let shown = || display(&path, cwd);
-    let mut parsed = match read_parsed(&path, bytes, settings) {
-        Ok(parsed) => parsed,
+    let file = match read_source(&path, bytes) {
+        Ok(file) => file,
         Err(unreadable) => return Stage1::Report(unreadable.report(shown()), None),
     };
+    if !registers {
+        let parsed = Parsed { file: Source::Held(file), settings, early: None };
+        return Stage1::Parsed(canonical, Box::new(parsed), ModuleFacts::default());
+    }
     // Only files that may register entrypoints need a tree now, for the links.
-    let facts = if registers {
-        let tree = match python::parse::tree(&parsed.file.text) {
-            Ok(tree) => tree,
-            Err(err) => return Stage1::Report(FileReport::error(shown(), (err.line, err.column), err.message), None),
-        };
-        let semantics = python::semantics::Semantics::of(tree.root_node(), &parsed.file.text);
-        let facts = python::module_facts(&semantics, &parsed.file.text);
-        let own = HashMap::from([(canonical.clone(), facts)]);
-        let refs = link::link(&own).remove(&canonical).unwrap_or_default();
-        let result =
-            python::instrument_with(&parsed.file, &tree, &semantics, &refs, &parsed.settings, python::Selection::All);
-        parsed.early = Some(Early { refs, result: Compact::new(&parsed.file.text, result, shared) });
-        own.into_values().next().unwrap_or_default()
-    } else {
-        ModuleFacts::default()
+    let tree = match python::parse::tree(&file.text) {
+        Ok(tree) => tree,
+        Err(err) => return Stage1::Report(FileReport::error(shown(), (err.line, err.column), err.message), None),
     };
-    Stage1::Parsed(canonical, Box::new(parsed), facts)
+    let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text);
+    let facts = python::module_facts(&semantics, &file.text);
+    let own = HashMap::from([(canonical.clone(), facts)]);
+    let refs = link::link(&own).remove(&canonical).unwrap_or_default();
+    let result = python::instrument_with(&file, &tree, &semantics, &refs, &settings, python::Selection::All);
+    let early = Some(Early { refs, result: Compact::new(&file.text, result, shared) });
+    drop(semantics);
+    drop(tree);
+    let parsed = Parsed { file: Source::Released(file.release()), settings, early };
+    Stage1::Parsed(canonical, Box::new(parsed), own.into_values().next().unwrap_or_default())
 }
 
 /// Settings, excludes, the bytes and the prefilter: the first look at a file,
@@ -429,7 +473,9 @@ pub fn plan(options: &Options) -> Plan {
             let file = match std::fs::read(path) {
                 Ok(bytes) => {
                     let settings = with_rule_options(resolver.for_file(path).unwrap_or_default(), options);
-                    read_parsed(path, bytes, settings).map_err(|u| Box::new(u.report(shown)))
+                    read_source(path, bytes)
+                        .map(|file| Parsed { file: Source::Held(file), settings, early: None })
+                        .map_err(|u| Box::new(u.report(shown)))
                 }
                 Err(err) => {
                     let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
@@ -453,7 +499,7 @@ pub fn plan(options: &Options) -> Plan {
         .map(|(canonical, mut parsed)| {
             let refs = entrypoints.remove(&canonical).unwrap_or_default();
             let early = parsed.early.take().filter(|early| early.refs == refs).map(|early| early.result);
-            FilePlan { shown: display(&parsed.file.path, &cwd), refs, parsed, early: std::sync::Mutex::new(early) }
+            FilePlan { shown: display(parsed.file.path(), &cwd), refs, parsed, early: std::sync::Mutex::new(early) }
         })
         .collect();
     files.sort_by(|a, b| a.shown.cmp(&b.shown));
@@ -674,7 +720,7 @@ impl Unreadable {
     }
 }
 
-fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<Parsed, Unreadable> {
+fn read_source(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Unreadable> {
     let file = SourceFile::decode(path, bytes)
         .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
     // Python's strict parse comes with instrumenting, of the output (`python::instrument_with`).
@@ -682,13 +728,18 @@ fn read_parsed(path: &Path, bytes: Vec<u8>, settings: Arc<Settings>) -> Result<P
         rust::parse::check_syntax(&file.text)
             .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
     }
-    Ok(Parsed { file, settings, early: None })
+    Ok(file)
 }
 
 /// Instruments one file with every fix, in memory: its report (with the diff)
 /// and the bytes to write when it changes.
 pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Option<Vec<u8>>) {
-    let result = file.instrument(python::Selection::All);
+    // Read once (a released source is read again here) for the result, the diff and SARIF.
+    let source = match file.parsed.file.get() {
+        Ok(source) => source,
+        Err(err) => return (FileReport::error(file.shown.clone(), (err.line, err.column), err.message), None),
+    };
+    let result = file.instrument_source(&source, python::Selection::All);
     let mut report = FileReport::new(file.shown.clone(), FileStatus::Unchanged);
     report.findings = result.findings;
     report.defaulted = result.defaulted;
@@ -707,12 +758,13 @@ pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Optio
     let Some(new_text) = result.text else { return (report, None) };
     let new_bytes = file.encode(&new_text);
     if options.diffs {
-        report.diff = diff::unified(&file.shown, &file.original_text(), &String::from_utf8_lossy(&new_bytes));
+        let original = String::from_utf8_lossy(&source.original()).into_owned();
+        report.diff = diff::unified(&file.shown, &original, &String::from_utf8_lossy(&new_bytes));
     }
     report.status = FileStatus::Changed;
     report.dependencies = result.dependencies;
     if options.sarif {
-        report.sarif = sarif::fixes_of(file, &result.fixes, &result.setup);
+        report.sarif = sarif::fixes_of(&source.text, &result.fixes, &result.setup);
     }
     (report, Some(new_bytes))
 }

@@ -90,6 +90,7 @@ enum Color {
 }
 
 fn main() -> ExitCode {
+    fewer_malloc_arenas();
     // Threads the tool does not make itself (ra_ap_syntax drops its trees on one)
     // free deeply nested trees recursively: give them the workers' stack. Set
     // before any thread exists.
@@ -369,6 +370,23 @@ impl Printer<'_> {
                 }
             }
             Printer::Nothing(_) => {}
+        }
+    }
+}
+
+/// glibc gives each new thread a malloc arena of its own (up to 8 per core):
+/// memory freed on one thread then sits in an arena another may never reuse,
+/// and a run that frees as it goes (a batch of files at a time) keeps far more
+/// than it holds. As many arenas as cores keeps the threads off each other's
+/// locks (one arena would serialise them) and the peak near what is held: on
+/// 2,000 agent files, 73 → 46 MB at the same speed. Set before any thread exists.
+fn fewer_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // SAFETY: `mallopt` only sets an allocator parameter; no thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, i32::try_from(cores).unwrap_or(i32::MAX));
         }
     }
 }

@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use crate::edit::Edit;
 use crate::python::Fix;
 use crate::report::{FileStatus, FindingKind, Report};
-use crate::FilePlan;
 
 /// A fix as SARIF shows it.
 #[derive(Debug, Clone)]
@@ -38,9 +37,8 @@ pub const RULES: &[(&str, &str, &str)] = &[
     ("VOF900", "unparsable-file", "A file that is not Python the tool can read."),
 ];
 
-/// The SARIF fixes of one file's planned change.
-pub fn fixes_of(file: &FilePlan, fixes: &[Fix], setup: &[Edit]) -> Vec<SarifFix> {
-    let text = file.text();
+/// The SARIF fixes of one file's planned change (`text`: the file's text the edits apply to).
+pub fn fixes_of(text: &str, fixes: &[Fix], setup: &[Edit]) -> Vec<SarifFix> {
     let replacements = |edits: &[Edit]| -> Vec<(usize, usize, usize, usize, String)> {
         let mut edits = edits.to_vec();
         edits.sort_by_key(|e| (e.start, e.order));

@@ -35,7 +35,7 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
 }
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl SourceFile {
     /// Decodes `bytes`; binary files and invalid UTF-8 are errors with a position.
@@ -72,6 +72,14 @@ impl SourceFile {
         let line_ending = if crlf * 2 > line_starts.len() - 1 { "\r\n" } else { "\n" };
         let indent_unit = detect_indent_unit(&text);
         Ok(SourceFile { path: path.to_path_buf(), bom, text, line_ending, indent_unit, line_starts })
+    }
+
+    /// Lets the text go while a result made from it waits (a large run holds
+    /// thousands), keeping what `Released::reload` needs to read it again and
+    /// know it unchanged.
+    pub fn release(self) -> Released {
+        let fingerprint = fingerprint(&self.original());
+        Released { path: self.path, bom: self.bom, fingerprint }
     }
 
     /// The bytes that were read from disk (BOM and text), to detect a change before writing.
@@ -114,6 +122,33 @@ fn line_col_of_bytes(bytes: &[u8], offset: usize) -> (usize, usize) {
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
     (line, column)
+}
+
+/// A source file whose text was let go of (`SourceFile::release`).
+pub struct Released {
+    pub path: PathBuf,
+    pub bom: bool,
+    fingerprint: (usize, u64),
+}
+
+impl Released {
+    /// The file read and decoded again: an error when it is no longer what was first read.
+    pub fn reload(&self) -> Result<SourceFile, SourceError> {
+        let changed = |message: String| SourceError { line: 1, column: 1, message };
+        let bytes = std::fs::read(&self.path).map_err(|err| changed(format!("cannot read it again: {err}")))?;
+        if fingerprint(&bytes) != self.fingerprint {
+            return Err(changed("file changed during the run; left untouched".into()));
+        }
+        SourceFile::decode(&self.path, bytes)
+    }
+}
+
+/// A file's length and a hash of its bytes: enough to tell that it changed.
+fn fingerprint(bytes: &[u8]) -> (usize, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    (bytes.len(), hasher.finish())
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {

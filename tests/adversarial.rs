@@ -186,6 +186,25 @@ fn a_file_changed_between_read_and_write_is_not_overwritten() {
 }
 
 #[test]
+fn a_file_changed_between_planning_and_instrumenting_is_reported_not_rewritten() {
+    // An agent's source is let go of once its early result is made, and read again
+    // (checked unchanged) when the result is used.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.py");
+    std::fs::write(&path, AGENT).unwrap();
+    let options = voice_otel_fix::Options::new(vec![dir.path().to_path_buf()], voice_otel_fix::Mode::DryRun);
+    let plan = voice_otel_fix::plan(&options);
+    let edited = AGENT.replace("await ctx.connect()", "await ctx.connect()  # edited meanwhile");
+    std::fs::write(&path, &edited).unwrap();
+    let (report, bytes) = voice_otel_fix::instrument_file(&plan.files[0], &options);
+    assert_eq!(report.status, voice_otel_fix::report::FileStatus::Error);
+    assert_eq!(report.reason.as_deref(), Some("file changed during the run; left untouched"));
+    assert!(bytes.is_none());
+    assert!(plan.files[0].instrument(voice_otel_fix::python::Selection::All).invalid_input.is_some());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+}
+
+#[test]
 fn broken_rust_sources_are_reported_and_deep_rust_is_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
