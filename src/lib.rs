@@ -176,11 +176,8 @@ impl Compact {
 struct SharedTexts(std::sync::Mutex<HashSet<Arc<str>>>);
 
 impl SharedTexts {
-    /// The one copy of a long text (a helper class, usage readers); a short one as it is.
+    /// The one copy of a text: a helper class, usage readers, a line's added indentation.
     fn get(&self, text: String) -> Arc<str> {
-        if text.len() < 256 {
-            return Arc::from(text);
-        }
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(found) = seen.get(text.as_str()) {
             return found.clone();
