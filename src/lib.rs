@@ -736,10 +736,10 @@ pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Optio
         Ok(source) => source,
         Err(err) => return (FileReport::error(file.shown.clone(), (err.line, err.column), err.message), None),
     };
-    let result = file.instrument_source(&source, python::Selection::All);
+    let mut result = file.instrument_source(&source, python::Selection::All);
     let mut report = FileReport::new(file.shown.clone(), FileStatus::Unchanged);
-    report.findings = result.findings;
-    report.defaulted = result.defaulted;
+    report.findings = std::mem::take(&mut result.findings);
+    report.defaulted = std::mem::take(&mut result.defaulted);
     report.package = file.package();
     if let Some(err) = result.invalid_input {
         return (FileReport::error(file.shown.clone(), (err.line, err.column), err.message), None);
@@ -752,11 +752,15 @@ pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Optio
         );
         return (report, None);
     }
-    let Some(new_text) = result.text else { return (report, None) };
+    let Some(new_text) = result.text.take() else { return (report, None) };
     let new_bytes = file.encode(&new_text);
     if options.diffs {
         let original = String::from_utf8_lossy(&source.original()).into_owned();
-        report.diff = diff::unified(&file.shown, &original, &String::from_utf8_lossy(&new_bytes));
+        let new = String::from_utf8_lossy(&new_bytes);
+        report.diff = match changes_of(&source, &result, &new_text) {
+            Some(changes) => diff::unified_changes(&file.shown, &original, &new, &changes),
+            None => diff::unified(&file.shown, &original, &new),
+        };
     }
     report.status = FileStatus::Changed;
     report.dependencies = result.dependencies;
@@ -764,6 +768,20 @@ pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Optio
         report.sarif = sarif::fixes_of(&source.text, &result.fixes, &result.setup);
     }
     (report, Some(new_bytes))
+}
+
+/// The edits of a result as changes to the file's text as read (its BOM
+/// included), when they are exactly what made `new_text`: the diff then needs
+/// to look only where they are.
+fn changes_of(source: &SourceFile, result: &python::Instrumented, new_text: &str) -> Option<Vec<diff::Change>> {
+    let mut edits: Vec<&edit::Edit> = result.fixes.iter().flat_map(|f| &f.edits).chain(&result.setup).collect();
+    edits.sort_by_key(|e| (e.start, e.order, e.end));
+    if rebuilt(&source.text, result).as_deref() != Some(new_text) {
+        return None;
+    }
+    let bom = if source.bom { source::BOM.len() } else { 0 };
+    let changes = edits.iter().map(|e| diff::Change { start: e.start + bom, end: e.end + bom, new_len: e.text.len() });
+    Some(changes.collect())
 }
 
 /// The command line's `--select` / `--ignore` over a file's configuration.
