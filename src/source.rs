@@ -78,7 +78,8 @@ impl SourceFile {
     /// thousands), keeping what `Released::reload` needs to read it again and
     /// know it unchanged.
     pub fn release(self) -> Released {
-        let fingerprint = fingerprint(&self.original());
+        let bom: &[u8] = if self.bom { BOM } else { &[] };
+        let fingerprint = fingerprint(&[bom, self.text.as_bytes()]);
         Released { path: self.path, bom: self.bom, fingerprint }
     }
 
@@ -136,19 +137,22 @@ impl Released {
     pub fn reload(&self) -> Result<SourceFile, SourceError> {
         let changed = |message: String| SourceError { line: 1, column: 1, message };
         let bytes = std::fs::read(&self.path).map_err(|err| changed(format!("cannot read it again: {err}")))?;
-        if fingerprint(&bytes) != self.fingerprint {
+        if fingerprint(&[&bytes]) != self.fingerprint {
             return Err(changed("file changed during the run; left untouched".into()));
         }
         SourceFile::decode(&self.path, bytes)
     }
 }
 
-/// A file's length and a hash of its bytes: enough to tell that it changed.
-fn fingerprint(bytes: &[u8]) -> (usize, u64) {
-    use std::hash::{Hash, Hasher};
+/// A file's length and a hash of its bytes, given in pieces (hashed as one
+/// run of bytes, not copied together): enough to tell that it changed.
+fn fingerprint(pieces: &[&[u8]]) -> (usize, u64) {
+    use std::hash::Hasher;
     let mut hasher = std::hash::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    (bytes.len(), hasher.finish())
+    for piece in pieces {
+        hasher.write(piece);
+    }
+    (pieces.iter().map(|p| p.len()).sum(), hasher.finish())
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {

@@ -35,6 +35,10 @@ pub struct Semantics<'t> {
     pub nodes: Vec<Node<'t>>,
     /// The calls among them, in pre-order: what most detectors and rules look at.
     pub calls: Vec<Node<'t>>,
+    /// Nodes at module level, `try` / `if` / `with` blocks included, function
+    /// and class bodies not (what `syntax::same_scope_descendants` of the
+    /// module lists): every client lookup that reaches the module reads them.
+    pub module_level: Vec<Node<'t>>,
 }
 
 impl<'t> Semantics<'t> {
@@ -67,6 +71,23 @@ impl<'t> Semantics<'t> {
                 _ => {}
             }
         }
+        // Module level: the nodes outside every function, lambda and class body
+        // (those are listed, not entered), read off the pre-order list by the
+        // end of each scope it is inside.
+        let mut module_level = Vec::new();
+        let mut scopes: Vec<usize> = Vec::new();
+        for &node in nodes.iter().skip(1) {
+            let start = node.start_byte();
+            while scopes.last().is_some_and(|&end| end <= start) {
+                scopes.pop();
+            }
+            if scopes.is_empty() {
+                module_level.push(node);
+            }
+            if matches!(node.kind_name(), "function_definition" | "lambda" | "class_definition") {
+                scopes.push(node.end_byte());
+            }
+        }
         let mut functions = HashMap::new();
         let mut classes = HashMap::new();
         let mut assignments = HashMap::new();
@@ -91,7 +112,7 @@ impl<'t> Semantics<'t> {
                 _ => {}
             }
         }
-        Semantics { imports, functions, classes, assignments, identifiers, quotes, nodes, calls }
+        Semantics { imports, functions, classes, assignments, identifiers, quotes, nodes, calls, module_level }
     }
 
     /// The dotted name an expression refers to, imports resolved:

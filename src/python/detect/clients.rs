@@ -169,30 +169,18 @@ fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usiz
                 return Some(client);
             }
             if let Some(body) = node.child_by_field_name("body") {
-                if let Some(client) = assigned_in(same_scope_descendants(body), name, source, semantics, depth) {
+                if let Some(client) = assigned_in(&same_scope_descendants(body), name, source, semantics, depth) {
                     return Some(client);
                 }
             }
         }
         scope = node.parent();
     }
-    let root = {
-        let mut root = site;
-        while let Some(parent) = root.parent() {
-            root = parent;
-        }
-        root
-    };
-    assigned_in(module_level(root), name, source, semantics, depth)
+    assigned_in(&semantics.module_level, name, source, semantics, depth)
 }
 
-/// Nodes at module level, `try` / `if` / `with` blocks included, function and class bodies not.
-fn module_level(root: Node) -> Vec<Node> {
-    same_scope_descendants(root)
-}
-
-fn assigned_in(nodes: Vec<Node>, name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
-    nodes.into_iter().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
+fn assigned_in(nodes: &[Node], name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    nodes.iter().copied().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
         let left = assignment.child_by_field_name("left")?;
         if left.kind_name() != "identifier" || text(left, source) != name {
             return None;
