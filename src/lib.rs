@@ -154,6 +154,11 @@ impl Compact {
         }
         let edits = result.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()).chain(result.setup.iter_mut());
         let texts = edits.map(|edit| shared.get(std::mem::take(&mut edit.text))).collect();
+        // Held for the whole of stage 1: no room to grow.
+        result.findings.shrink_to_fit();
+        result.fixes.shrink_to_fit();
+        result.fixes.iter_mut().for_each(|fix| fix.edits.shrink_to_fit());
+        result.setup.shrink_to_fit();
         Compact { result, texts, text_dropped: same }
     }
 
