@@ -222,11 +222,16 @@ pub fn line_after_statement(source: &str, end: usize) -> Option<usize> {
     (rest.is_empty() || rest.starts_with('#')).then_some(next)
 }
 
-/// The whitespace before `offset` on its line, when only whitespace precedes it.
+/// The whitespace before `offset` on its line, when only whitespace precedes
+/// it and the line does not continue the one before (which ends in a
+/// backslash: then the statement's indentation is that line's, and the
+/// statement does not start a line of its own).
 pub fn indentation_at(source: &str, offset: usize) -> Option<&str> {
     let start = line_start(source, offset);
     let before = &source[start..offset];
-    before.chars().all(|c| c == ' ' || c == '\t').then_some(before)
+    let previous = source[..start].strip_suffix('\n').unwrap_or(&source[..start]);
+    let continued = previous.strip_suffix('\r').unwrap_or(previous).ends_with('\\');
+    (!continued && before.chars().all(|c| c == ' ' || c == '\t')).then_some(before)
 }
 
 /// `name`, or `Class.name` for a method.

@@ -288,7 +288,10 @@ pub fn reindent(scope: Node, source: &str, range: std::ops::Range<usize>, unit: 
         let next = next_line_start(source, line);
         let blank = source[line..next].trim().is_empty();
         let in_string = strings.iter().any(|s| s.start < line && line < s.end);
-        if !blank && !in_string {
+        // A backslash first on its line, in column 0, lets the next line's indentation
+        // count (CPython's tokenizer); indented, it would fix the block's at its own.
+        let continues_at_zero = source[line..].starts_with('\\');
+        if !blank && !in_string && !continues_at_zero {
             edits.push(Edit::indent(line, unit));
         }
         if next == line {
