@@ -61,6 +61,7 @@ struct RawSettings {
     llm: HashMap<String, LlmOverride>,
     #[serde(default)]
     exclude: Vec<String>,
+    skip_third_party: Option<bool>,
     extend: Option<String>,
 }
 
@@ -76,7 +77,7 @@ struct Tool {
 }
 
 /// What applies to one file.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The config file these came from, if any.
     pub source: Option<PathBuf>,
@@ -92,6 +93,25 @@ pub struct Settings {
     pub ignore: Vec<String>,
     /// Globs (relative to the config's directory) and the codes they ignore.
     pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Whether provider SDKs', LiveKit's and OpenTelemetry's own packages in the
+    /// tree are skipped (`src/vendored.rs`); `skip-third-party = false` looks at them too.
+    pub skip_third_party: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            source: None,
+            attributes: Attributes::default(),
+            exclude: Vec::new(),
+            llm: HashMap::new(),
+            framework: Framework::default(),
+            select: None,
+            ignore: Vec::new(),
+            per_file_ignores: Vec::new(),
+            skip_third_party: true,
+        }
+    }
 }
 
 impl Settings {
@@ -168,6 +188,7 @@ pub fn describe(path: &Path, settings: &Settings) -> String {
         show(&settings.attributes.room_name, "ctx.job.room.name, else \"unknown\"")
     ));
     out.push_str(&format!("exclude = {:?}\n", settings.exclude));
+    out.push_str(&format!("skip-third-party = {}\n", settings.skip_third_party));
     out.push_str(&format!("select = {:?}\n", settings.select.as_deref().unwrap_or(&["ALL".to_string()])));
     out.push_str(&format!("ignore = {:?}\n", settings.ignore));
     out.push_str(&format!("per-file-ignores = {:?}\n", settings.per_file_ignores));
@@ -334,6 +355,7 @@ pub fn load(path: &Path, depth: usize) -> Result<Settings, ConfigError> {
     }
     // Excludes of an extended config stay relative to this file's directory.
     settings.exclude.extend(raw.exclude);
+    settings.skip_third_party = raw.skip_third_party.unwrap_or(settings.skip_third_party);
     settings.source = Some(path.to_path_buf());
     Ok(settings)
 }

@@ -394,7 +394,7 @@ fn look(
             return Looked::Report(Box::new(report), None);
         }
     };
-    if language == walk::Language::Python && vendored::package_of(&path).is_some() {
+    if language == walk::Language::Python && settings.skip_third_party && vendored::package_of(&path).is_some() {
         return Looked::Skipped(VENDORED);
     }
     let registers = verdict == prefilter::Verdict::ParseRegistering;

@@ -7,6 +7,7 @@
 //! conventions. They are skipped after the byte prefilter keeps them, so the
 //! test costs a `stat` or two only for the few files that could matter, and
 //! they are counted in the summary ("skipped (… third-party package sources)").
+//! `skip-third-party = false` in the configuration turns this off.
 //!
 //! A file is vendored when a directory on its path is
 //! - a top-level package named after a provider SDK (`openai/__init__.py`

@@ -300,6 +300,26 @@ fn vendored_provider_sdk_and_livekit_sources_are_skipped_and_counted() {
     assert_eq!(report["summary"]["skipped"]["third-party package sources"], 2, "{report}");
     let out = tool(dir.path(), &["--dry-run", "."]);
     assert!(stderr(&out).contains("2 skipped (2 third-party package sources)"), "{}", stderr(&out));
+
+    // A team that does mean to instrument what it vendors says so.
+    std::fs::write(dir.path().join("voice-otel-fix.toml"), "skip-third-party = false\n").unwrap();
+    let out = tool(dir.path(), &["--dry-run", "--format", "json", "."]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "changed")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changed,
+        ["agent.py", "app/providers/openai/chat.py", "vendor/livekit/agents/worker.py", "vendor/openai/cli/_main.py"],
+        "{report}"
+    );
+    assert!(report["summary"]["skipped"].get("third-party package sources").is_none(), "{report}");
+    let out = tool(dir.path(), &["--show-settings", "agent.py"]);
+    assert!(stdout(&out).contains("skip-third-party = false"), "{}", stdout(&out));
 }
 
 #[test]
