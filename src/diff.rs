@@ -7,14 +7,18 @@ pub fn unified(path: &str, old: &str, new: &str) -> Option<String> {
     if old == new {
         return None;
     }
-    let name = quote_path(path);
     let diff = TextDiff::from_lines(old, new);
-    let mut out = String::new();
-    out.push_str(&format!("diff --git {} {}\n", prefixed("a/", &name), prefixed("b/", &name)));
-    out.push_str(
-        &diff.unified_diff().context_radius(3).header(&prefixed("a/", &name), &prefixed("b/", &name)).to_string(),
-    );
+    let mut out = header(path);
+    // similar writes its `---`/`+++` lines before the first hunk: without hunks, none.
+    out.push_str(&diff.unified_diff().context_radius(3).to_string());
     Some(out)
+}
+
+/// `diff --git`, `---` and `+++` lines for `path`, quoted as git does.
+fn header(path: &str) -> String {
+    let name = quote_path(path);
+    let (a, b) = (prefixed("a/", &name), prefixed("b/", &name));
+    format!("diff --git {a} {b}\n--- {a}\n+++ {b}\n")
 }
 
 /// One edit that made `new` from `old`: the old bytes `start..end` became `new_len` bytes.
@@ -81,9 +85,7 @@ pub fn unified_changes(path: &str, old: &str, new: &str, changes: &[Change]) -> 
     if let Some(from) = changed {
         diff_changed(&mut ops, from, (old_lines.len(), new_lines.len()));
     }
-    let name = quote_path(path);
-    let mut out = format!("diff --git {} {}\n", prefixed("a/", &name), prefixed("b/", &name));
-    out.push_str(&format!("--- {}\n+++ {}\n", prefixed("a/", &name), prefixed("b/", &name)));
+    let mut out = header(path);
     for hunk in similar::group_diff_ops(ops, 3) {
         let (first, last) = (&hunk[0], &hunk[hunk.len() - 1]);
         let range = |start: usize, end: usize| match end - start {

@@ -253,7 +253,7 @@ impl FilePlan {
             Source::Held(file) => file.bom,
             Source::Released(released) => released.bom,
         };
-        [if bom { source::BOM } else { &[] }, text.as_bytes()].concat()
+        source::encode(bom, text)
     }
 
     /// Writes new bytes atomically, unless the file changed since it was read.
@@ -289,17 +289,6 @@ pub struct Plan {
     pub summary: Summary,
 }
 
-/// What the walk's first look at a file decided.
-enum Looked {
-    /// Worth parsing: read, and to be decoded and parsed.
-    Kept(Box<Kept>),
-    /// Skipped by the prefilter (nothing in its bytes can matter).
-    Other(PathBuf),
-    Report(Box<FileReport>, Option<&'static str>),
-    /// Not looked at, and not worth a line of its own: counted in the summary.
-    Skipped(&'static str),
-}
-
 /// A file the prefilter kept.
 struct Kept {
     path: PathBuf,
@@ -315,7 +304,7 @@ enum Stage1 {
     Parsed(PathBuf, Box<Parsed>, ModuleFacts),
     /// Skipped by the prefilter: looked at again only if another module registers an entrypoint in it.
     Other(PathBuf),
-    Report(FileReport, Option<&'static str>),
+    Report(Box<FileReport>, Option<&'static str>),
     /// Not looked at, and not worth a line of its own: counted in the summary.
     Skipped(&'static str),
 }
@@ -327,7 +316,7 @@ fn parse_kept(kept: Kept, cwd: &Path, shared: &SharedTexts) -> Stage1 {
     let shown = || display(&path, cwd);
     let file = match read_source(&path, bytes) {
         Ok(file) => file,
-        Err(unreadable) => return Stage1::Report(unreadable.report(shown()), None),
+        Err(unreadable) => return Stage1::Report(Box::new(unreadable.report(shown())), None),
     };
     if !registers {
         let parsed = Parsed { file: Source::Held(file), settings, early: None };
@@ -336,7 +325,9 @@ fn parse_kept(kept: Kept, cwd: &Path, shared: &SharedTexts) -> Stage1 {
     // Only files that may register entrypoints need a tree now, for the links.
     let tree = match python::parse::tree(&file.text) {
         Ok(tree) => tree,
-        Err(err) => return Stage1::Report(FileReport::error(shown(), (err.line, err.column), err.message), None),
+        Err(err) => {
+            return Stage1::Report(Box::new(FileReport::error(shown(), (err.line, err.column), err.message)), None)
+        }
     };
     let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text);
     let facts = python::module_facts(&semantics, &file.text);
@@ -351,14 +342,14 @@ fn parse_kept(kept: Kept, cwd: &Path, shared: &SharedTexts) -> Stage1 {
 }
 
 /// Settings, excludes, the bytes and the prefilter: the first look at a file,
-/// which most files go no further than.
+/// which most files go no further than (`Err`: what became of it).
 fn look(
     path: PathBuf,
     options: &Options,
     resolver: &config::Resolver,
     prefilter: &prefilter::Prefilter,
     cwd: &Path,
-) -> Looked {
+) -> Result<Box<Kept>, Stage1> {
     let shown = || display(&path, cwd);
     // A path given on the command line may be a symlink; what the walk found below one is not.
     let canonical =
@@ -368,13 +359,13 @@ fn look(
         Err(err) => {
             let mut report = FileReport::error(shown(), (err.line, err.column), err.to_string());
             report.io_error = true;
-            return Looked::Report(Box::new(report), None);
+            return Err(Stage1::Report(Box::new(report), None));
         }
     };
     if settings.excludes(&canonical) {
         let mut report = FileReport::new(shown(), FileStatus::Skipped);
         report.reason = Some("excluded by configuration".into());
-        return Looked::Report(Box::new(report), Some("excluded by configuration"));
+        return Err(Stage1::Report(Box::new(report), Some("excluded by configuration")));
     }
     // Most files are skipped on their bytes: read into this thread's buffer, copied only when kept.
     let language = walk::Language::of(&path);
@@ -387,18 +378,18 @@ fn look(
     });
     let (verdict, bytes) = match kept {
         Ok(Some(kept)) => kept,
-        Ok(None) => return Looked::Other(path),
+        Ok(None) => return Err(Stage1::Other(path)),
         Err(err) => {
             let mut report = FileReport::error(shown(), (1, 1), format!("cannot read: {err}"));
             report.io_error = true;
-            return Looked::Report(Box::new(report), None);
+            return Err(Stage1::Report(Box::new(report), None));
         }
     };
     if language == walk::Language::Python && settings.skip_third_party && vendored::package_of(&path).is_some() {
-        return Looked::Skipped(VENDORED);
+        return Err(Stage1::Skipped(VENDORED));
     }
     let registers = verdict == prefilter::Verdict::ParseRegistering;
-    Looked::Kept(Box::new(Kept { path, canonical, settings, registers, bytes }))
+    Ok(Box::new(Kept { path, canonical, settings, registers, bytes }))
 }
 
 /// Why files of a provider SDK's, LiveKit's or OpenTelemetry's own packages are skipped.
@@ -419,10 +410,8 @@ pub fn plan(options: &Options) -> Plan {
     let push = |stage: Stage1| stage1.lock().unwrap_or_else(|e| e.into_inner()).push(stage);
     let (files_scanned, walk_errors) = rayon::in_place_scope(|scope| {
         let look_at = |path: PathBuf| match look(path, options, &resolver, &prefilter, &cwd) {
-            Looked::Kept(kept) => scope.spawn(|_| push(parse_kept(*kept, &cwd, &shared))),
-            Looked::Other(path) => push(Stage1::Other(path)),
-            Looked::Report(report, skipped) => push(Stage1::Report(*report, skipped)),
-            Looked::Skipped(reason) => push(Stage1::Skipped(reason)),
+            Ok(kept) => scope.spawn(|_| push(parse_kept(*kept, &cwd, &shared))),
+            Err(stage) => push(stage),
         };
         walk::visit_source_files(&options.paths, &options.excludes, &look_at)
     });
@@ -452,7 +441,7 @@ pub fn plan(options: &Options) -> Plan {
                 if let Some(reason) = skipped {
                     *summary.skipped.entry(reason.to_string()).or_default() += 1;
                 }
-                problems.push(report);
+                problems.push(*report);
             }
         }
     }

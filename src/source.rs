@@ -90,12 +90,7 @@ impl SourceFile {
 
     /// The bytes to write for a new text of this file: BOM kept.
     pub fn encode(&self, text: &str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(text.len() + 3);
-        if self.bom {
-            out.extend_from_slice(BOM);
-        }
-        out.extend_from_slice(text.as_bytes());
-        out
+        encode(self.bom, text)
     }
 
     /// 1-based line and column (in characters) of a byte offset in `text`.
@@ -123,6 +118,16 @@ fn line_col_of_bytes(bytes: &[u8], offset: usize) -> (usize, usize) {
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
     (line, column)
+}
+
+/// The bytes of a text in a file's encoding: UTF-8, after a BOM when the file had one.
+pub fn encode(bom: bool, text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + BOM.len());
+    if bom {
+        out.extend_from_slice(BOM);
+    }
+    out.extend_from_slice(text.as_bytes());
+    out
 }
 
 /// A source file whose text was let go of (`SourceFile::release`).
