@@ -90,23 +90,11 @@ impl Options {
     }
 }
 
-/// A file read and decoded (a Rust file also accepted by its parser; a Python
-/// file is parsed strictly when it is instrumented). Its tree-sitter tree is
-/// made when the file is instrumented and dropped after, so that a large tree
-/// is never held whole in memory.
-struct Parsed {
-    file: Source,
-    settings: Arc<Settings>,
-    /// A file that registers entrypoints is parsed before the links are known,
-    /// for its module facts. It is instrumented with every fix right then, for
-    /// the entrypoints it registers itself, rather than parsed a second time:
-    /// kept for when no other module registers anything in it (almost always).
-    early: Option<Early>,
-}
-
-/// A file's source: held, or let go of once its early result is made (that
-/// result holds what it needs; a large run holds thousands) and read again,
-/// checked unchanged, when it is needed.
+/// A file's source. A Python file is let go of once the prefilter has seen it
+/// (a large run plans thousands) and read again, checked unchanged, when it is
+/// instrumented; its tree-sitter tree is made then and dropped after, so no run
+/// holds more than a batch of sources and trees. A Rust file (few, and checked
+/// by its parser when found) is held.
 enum Source {
     Held(SourceFile),
     Released(source::Released),
@@ -126,70 +114,12 @@ impl Source {
             Source::Released(released) => &released.path,
         }
     }
-}
 
-/// A file instrumented with every fix before the links were known.
-struct Early {
-    refs: Vec<EntrypointRef>,
-    result: Compact,
-}
-
-/// An instrumentation result held until it is used. Its new text, when its
-/// fixes' and setup's edits make exactly that text again, is dropped and
-/// re-made when taken: the edits are a fraction of a whole file. The edits'
-/// texts are held once for all files (most are the same inserted helpers).
-struct Compact {
-    /// The result, its edits' texts moved to `texts`.
-    result: python::Instrumented,
-    /// The fixes' edits' texts, then the setup's, in order.
-    texts: Vec<Arc<str>>,
-    text_dropped: bool,
-}
-
-impl Compact {
-    fn new(source: &str, mut result: python::Instrumented, shared: &SharedTexts) -> Compact {
-        let same = result.text.as_ref().is_some_and(|text| rebuilt(source, &result).as_ref() == Some(text));
-        if same {
-            result.text = None;
+    fn bom(&self) -> bool {
+        match self {
+            Source::Held(file) => file.bom,
+            Source::Released(released) => released.bom,
         }
-        let edits = result.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()).chain(result.setup.iter_mut());
-        let texts = edits.map(|edit| shared.get(std::mem::take(&mut edit.text))).collect();
-        // Held for the whole of stage 1: no room to grow.
-        result.findings.shrink_to_fit();
-        result.fixes.shrink_to_fit();
-        result.fixes.iter_mut().for_each(|fix| fix.edits.shrink_to_fit());
-        result.setup.shrink_to_fit();
-        Compact { result, texts, text_dropped: same }
-    }
-
-    fn take(self, source: &str) -> python::Instrumented {
-        let mut result = self.result;
-        let edits = result.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()).chain(result.setup.iter_mut());
-        for (edit, text) in edits.zip(self.texts) {
-            edit.text = text.to_string();
-        }
-        if self.text_dropped {
-            result.text = rebuilt(source, &result);
-        }
-        result
-    }
-}
-
-/// Edits' texts seen while planning, so that files inserting the same text
-/// share one copy (dropped with the plan's stage 1; the copies live on in the results).
-#[derive(Default)]
-struct SharedTexts(std::sync::Mutex<HashSet<Arc<str>>>);
-
-impl SharedTexts {
-    /// The one copy of a text: a helper class, usage readers, a line's added indentation.
-    fn get(&self, text: String) -> Arc<str> {
-        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = seen.get(text.as_str()) {
-            return found.clone();
-        }
-        let text: Arc<str> = Arc::from(text);
-        seen.insert(text.clone());
-        text
     }
 }
 
@@ -199,22 +129,23 @@ fn rebuilt(source: &str, result: &python::Instrumented) -> Option<String> {
     edit::apply(source, edits).ok()
 }
 
-/// A file the tool will look at closely: parsed, with the entrypoints that other
+/// A file the tool will look at closely, with the entrypoints that other
 /// modules register in it. `instrument` plans its fixes for any selection.
 pub struct FilePlan {
     /// The path as shown (relative to the working directory when under it).
     pub shown: String,
-    parsed: Parsed,
+    file: Source,
+    settings: Arc<Settings>,
     refs: Vec<EntrypointRef>,
-    /// What instrumenting with every fix gave before the links were known, when
-    /// the links did not change it; taken by the first `instrument(All)`.
-    early: std::sync::Mutex<Option<Compact>>,
+    /// For a file whose registrations link only within itself (almost every
+    /// one): its canonical path, for linking them once it is parsed.
+    links_own: Option<PathBuf>,
 }
 
 impl FilePlan {
     /// Plans and applies the selected fixes in memory.
     pub fn instrument(&self, selection: python::Selection) -> python::Instrumented {
-        match self.parsed.file.get() {
+        match self.file.get() {
             Ok(file) => self.instrument_source(&file, selection),
             Err(err) => unreadable_now(err),
         }
@@ -222,56 +153,57 @@ impl FilePlan {
 
     /// `instrument`, with the source already at hand.
     fn instrument_source(&self, file: &SourceFile, selection: python::Selection) -> python::Instrumented {
-        if matches!(selection, python::Selection::All) {
-            if let Some(result) = self.early.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                return result.take(&file.text);
-            }
-        }
         if walk::Language::of(&file.path) == walk::Language::Rust {
-            return rust::instrument(file, &self.parsed.settings, selection);
+            return rust::instrument(file, &self.settings, selection);
         }
         let tree = match python::parse::tree(&file.text) {
             Ok(tree) => tree,
             Err(err) => return python::Instrumented { invalid_input: Some(err), ..python::Instrumented::default() },
         };
-        python::instrument(file, &tree, &self.refs, &self.parsed.settings, selection)
+        let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text);
+        let mut refs = std::borrow::Cow::Borrowed(&self.refs);
+        if let Some(canonical) = &self.links_own {
+            let own = HashMap::from([(canonical.clone(), python::module_facts(&semantics, &file.text))]);
+            for entrypoint in link::link(&own).remove(canonical).unwrap_or_default() {
+                if !refs.contains(&entrypoint) {
+                    refs.to_mut().push(entrypoint);
+                }
+            }
+        }
+        python::instrument_with(file, &tree, &semantics, &refs, &self.settings, selection)
     }
 
     /// The decoded text (no BOM) that fixes' edits apply to.
     pub fn text(&self) -> String {
-        self.parsed.file.get().map(|file| file.text.clone()).unwrap_or_default()
+        self.file.get().map(|file| file.text.clone()).unwrap_or_default()
     }
 
     /// The file's text as read (BOM included), for diffs.
     pub fn original_text(&self) -> String {
-        self.parsed.file.get().map(|file| String::from_utf8_lossy(&file.original()).into_owned()).unwrap_or_default()
+        self.file.get().map(|file| String::from_utf8_lossy(&file.original()).into_owned()).unwrap_or_default()
     }
 
     /// The bytes of a new text, in the file's encoding (BOM kept).
     pub fn encode(&self, text: &str) -> Vec<u8> {
-        let bom = match &self.parsed.file {
-            Source::Held(file) => file.bom,
-            Source::Released(released) => released.bom,
-        };
-        source::encode(bom, text)
+        source::encode(self.file.bom(), text)
     }
 
     /// Writes new bytes atomically, unless the file changed since it was read.
     pub fn write(&self, bytes: &[u8]) -> Result<(), write::WriteError> {
-        let file = self.parsed.file.get().map_err(|_| write::WriteError::ChangedDuringRun)?;
+        let file = self.file.get().map_err(|_| write::WriteError::ChangedDuringRun)?;
         write::replace_atomically(&file.path, &file.original(), bytes)
     }
 
     /// The package the file belongs to: the directory of the config that applies, as shown.
     pub fn package(&self) -> Option<String> {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let dir = self.parsed.settings.source.as_ref()?.parent()?;
+        let dir = self.settings.source.as_ref()?.parent()?;
         Some(display(dir, &cwd)).map(|d| if d.is_empty() { ".".to_string() } else { d })
     }
 
     /// The file's path on disk.
     pub fn path(&self) -> &Path {
-        self.parsed.file.path()
+        self.file.path()
     }
 }
 
@@ -281,7 +213,7 @@ fn unreadable_now(err: source::SourceError) -> python::Instrumented {
     python::Instrumented { invalid_input: Some(at), ..python::Instrumented::default() }
 }
 
-/// What the walk, the prefilter and the parser found: files to plan, and problems.
+/// What the walk, the prefilter and the links found: files to plan, and problems.
 pub struct Plan {
     pub files: Vec<FilePlan>,
     /// Files that could not be read, decoded or parsed, or were skipped.
@@ -294,51 +226,30 @@ struct Kept {
     path: PathBuf,
     canonical: PathBuf,
     settings: Arc<Settings>,
-    /// Whether it may register entrypoints.
-    registers: bool,
-    bytes: Vec<u8>,
+    file: Source,
+    /// For a file that may register entrypoints: the words of its import statements.
+    imports: Option<Vec<Box<str>>>,
 }
 
-/// What the first look and the parse made of a file.
+impl Kept {
+    /// The names its module is imported by, under its walked and its canonical name.
+    fn module_keys(&self) -> Vec<Box<str>> {
+        let mut keys = link::module_keys(&self.path);
+        if self.canonical.file_name() != self.path.file_name() {
+            keys.extend(link::module_keys(&self.canonical));
+        }
+        keys
+    }
+}
+
+/// What the first look made of a file.
 enum Stage1 {
-    Parsed(PathBuf, Box<Parsed>, ModuleFacts),
+    Kept(Box<Kept>),
     /// Skipped by the prefilter: looked at again only if another module registers an entrypoint in it.
     Other(PathBuf),
     Report(Box<FileReport>, Option<&'static str>),
     /// Not looked at, and not worth a line of its own: counted in the summary.
     Skipped(&'static str),
-}
-
-/// Decodes and parses a kept file; one that may register entrypoints is
-/// instrumented right away, for its module facts and links.
-fn parse_kept(kept: Kept, cwd: &Path, shared: &SharedTexts) -> Stage1 {
-    let Kept { path, canonical, settings, registers, bytes } = kept;
-    let shown = || display(&path, cwd);
-    let file = match read_source(&path, bytes) {
-        Ok(file) => file,
-        Err(unreadable) => return Stage1::Report(Box::new(unreadable.report(shown())), None),
-    };
-    if !registers {
-        let parsed = Parsed { file: Source::Held(file), settings, early: None };
-        return Stage1::Parsed(canonical, Box::new(parsed), ModuleFacts::default());
-    }
-    // Only files that may register entrypoints need a tree now, for the links.
-    let tree = match python::parse::tree(&file.text) {
-        Ok(tree) => tree,
-        Err(err) => {
-            return Stage1::Report(Box::new(FileReport::error(shown(), (err.line, err.column), err.message)), None)
-        }
-    };
-    let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text);
-    let facts = python::module_facts(&semantics, &file.text);
-    let own = HashMap::from([(canonical.clone(), facts)]);
-    let refs = link::link(&own).remove(&canonical).unwrap_or_default();
-    let result = python::instrument_with(&file, &tree, &semantics, &refs, &settings, python::Selection::All);
-    let early = Some(Early { refs, result: Compact::new(&file.text, result, shared) });
-    drop(semantics);
-    drop(tree);
-    let parsed = Parsed { file: Source::Released(file.release()), settings, early };
-    Stage1::Parsed(canonical, Box::new(parsed), own.into_values().next().unwrap_or_default())
 }
 
 /// Settings, excludes, the bytes and the prefilter: the first look at a file,
@@ -367,17 +278,29 @@ fn look(
         report.reason = Some("excluded by configuration".into());
         return Err(Stage1::Report(Box::new(report), Some("excluded by configuration")));
     }
-    // Most files are skipped on their bytes: read into this thread's buffer, copied only when kept.
+    // Read into this thread's buffer: a Python file is only fingerprinted (it is read
+    // again when instrumented), most files are skipped on their bytes.
     let language = walk::Language::of(&path);
-    let kept = read_reusing(&path, |bytes| {
-        let verdict = match language {
-            walk::Language::Python => prefilter.verdict(bytes),
-            walk::Language::Rust => prefilter.verdict_rust(bytes),
-        };
-        (verdict != prefilter::Verdict::Skip).then(|| (verdict, bytes.to_vec()))
+    let seen = read_reusing(&path, |bytes| match language {
+        walk::Language::Python => match prefilter.verdict(bytes) {
+            prefilter::Verdict::Skip => None,
+            verdict => {
+                let imports =
+                    (verdict == prefilter::Verdict::ParseRegistering).then(|| prefilter::imported_words(bytes));
+                Some((Ok(source::Released::of_bytes(&path, bytes)), imports))
+            }
+        },
+        walk::Language::Rust => match prefilter.verdict_rust(bytes) {
+            prefilter::Verdict::Skip => None,
+            _ => Some((Err(bytes.to_vec()), None)),
+        },
     });
-    let (verdict, bytes) = match kept {
-        Ok(Some(kept)) => kept,
+    let (file, imports) = match seen {
+        Ok(Some((Ok(released), imports))) => (Source::Released(released), imports),
+        Ok(Some((Err(bytes), _))) => match read_rust(&path, bytes) {
+            Ok(file) => (Source::Held(file), None),
+            Err(unreadable) => return Err(Stage1::Report(Box::new(unreadable.report(shown())), None)),
+        },
         Ok(None) => return Err(Stage1::Other(path)),
         Err(err) => {
             let mut report = FileReport::error(shown(), (1, 1), format!("cannot read: {err}"));
@@ -388,14 +311,15 @@ fn look(
     if language == walk::Language::Python && settings.skip_third_party && vendored::package_of(&path).is_some() {
         return Err(Stage1::Skipped(VENDORED));
     }
-    let registers = verdict == prefilter::Verdict::ParseRegistering;
-    Ok(Box::new(Kept { path, canonical, settings, registers, bytes }))
+    Ok(Box::new(Kept { path, canonical, settings, file, imports }))
 }
 
 /// Why files of a provider SDK's, LiveKit's or OpenTelemetry's own packages are skipped.
 const VENDORED: &str = "third-party package sources";
 
-/// Walks, prefilters, parses and links entrypoints across modules.
+/// Walks, prefilters and links entrypoints across modules. Only the few files
+/// that import another walked module are parsed here, for their module facts;
+/// every other file is parsed once, when it is instrumented.
 pub fn plan(options: &Options) -> Plan {
     // Deeply nested sources make deep trees: give the workers room (once per process).
     let _ = rayon::ThreadPoolBuilder::new().stack_size(64 << 20).build_global();
@@ -403,18 +327,16 @@ pub fn plan(options: &Options) -> Plan {
     let resolver = config::Resolver::default();
     let prefilter = prefilter::Prefilter::default();
 
-    // Walk, read and prefilter together, on the walker's threads (most files end there);
-    // what is kept is parsed on the workers meanwhile.
+    // Walk, read and prefilter together, on the walker's threads (most files end there).
     let stage1 = std::sync::Mutex::new(Vec::new());
-    let shared = SharedTexts::default();
-    let push = |stage: Stage1| stage1.lock().unwrap_or_else(|e| e.into_inner()).push(stage);
-    let (files_scanned, walk_errors) = rayon::in_place_scope(|scope| {
-        let look_at = |path: PathBuf| match look(path, options, &resolver, &prefilter, &cwd) {
-            Ok(kept) => scope.spawn(|_| push(parse_kept(*kept, &cwd, &shared))),
-            Err(stage) => push(stage),
+    let look_at = |path: PathBuf| {
+        let stage = match look(path, options, &resolver, &prefilter, &cwd) {
+            Ok(kept) => Stage1::Kept(kept),
+            Err(stage) => stage,
         };
-        walk::visit_source_files(&options.paths, &options.excludes, &look_at)
-    });
+        stage1.lock().unwrap_or_else(|e| e.into_inner()).push(stage);
+    };
+    let (files_scanned, walk_errors) = walk::visit_source_files(&options.paths, &options.excludes, &look_at);
     let stage1 = stage1.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut problems: Vec<FileReport> = walk_errors
         .into_iter()
@@ -426,15 +348,11 @@ pub fn plan(options: &Options) -> Plan {
         .collect();
     let mut summary = Summary { files_scanned, ..Summary::default() };
 
-    let mut parsed: HashMap<PathBuf, Parsed> = HashMap::new();
-    let mut facts: HashMap<PathBuf, ModuleFacts> = HashMap::new();
+    let mut kept: Vec<Kept> = Vec::new();
     let mut others: Vec<PathBuf> = Vec::new();
     for stage in stage1 {
         match stage {
-            Stage1::Parsed(canonical, file, module) => {
-                facts.insert(canonical.clone(), module);
-                parsed.insert(canonical, *file);
-            }
+            Stage1::Kept(file) => kept.push(*file),
             Stage1::Other(path) => others.push(path),
             Stage1::Skipped(reason) => *summary.skipped.entry(reason.to_string()).or_default() += 1,
             Stage1::Report(report, skipped) => {
@@ -446,8 +364,28 @@ pub fn plan(options: &Options) -> Plan {
         }
     }
 
-    // Entrypoints, linked across modules; only files we were given are touched.
+    // Entrypoints, linked across modules, from the facts of the files that import
+    // another walked module (and of those they name); only files we were given are touched.
+    let mut walked_keys: HashMap<Box<str>, usize> = HashMap::new();
+    let python_others = others.iter().filter(|p| walk::Language::of(p) == walk::Language::Python);
+    let keys = kept.iter().map(Kept::module_keys).chain(python_others.map(|p| link::module_keys(p)));
+    keys.flatten().for_each(|key| *walked_keys.entry(key).or_default() += 1);
+    let importers: Vec<link::Importer> = kept
+        .iter()
+        .filter_map(|k| {
+            let words = k.imports.as_deref()?;
+            Some(link::Importer { canonical: &k.canonical, keys: k.module_keys(), words })
+        })
+        .collect();
+    let early: HashSet<PathBuf> = link::early_facts(&importers, &walked_keys);
+    drop(importers);
+    let facts: HashMap<PathBuf, ModuleFacts> = kept
+        .par_iter()
+        .filter(|k| early.contains(&k.canonical))
+        .filter_map(|k| Some((k.canonical.clone(), facts_of(&k.file)?)))
+        .collect();
     let mut entrypoints = link::link(&facts);
+
     // Files the prefilter skipped that another module registers an entrypoint in: few,
     // found by name first, so that only their directories' realpaths are looked up.
     let names: HashSet<&std::ffi::OsStr> = entrypoints.keys().filter_map(|p| p.file_name()).collect();
@@ -457,44 +395,46 @@ pub fn plan(options: &Options) -> Plan {
         .map(|path| (resolver.canonical(path), path))
         .filter(|(canonical, _)| entrypoints.contains_key(canonical))
         .collect();
-    let loaded: Vec<(PathBuf, Result<Parsed, Box<FileReport>>)> = targets
+    let loaded: Vec<Result<Kept, Box<FileReport>>> = targets
         .into_par_iter()
-        .map(|(canonical, path)| {
-            let shown = display(path, &cwd);
-            let file = match std::fs::read(path) {
-                Ok(bytes) => {
-                    let settings = with_rule_options(resolver.for_file(path).unwrap_or_default(), options);
-                    read_source(path, bytes)
-                        .map(|file| Parsed { file: Source::Held(file), settings, early: None })
-                        .map_err(|u| Box::new(u.report(shown)))
-                }
-                Err(err) => {
-                    let mut report = FileReport::error(shown, (1, 1), format!("cannot read: {err}"));
-                    report.io_error = true;
-                    Err(Box::new(report))
-                }
-            };
-            (canonical, file)
+        .map(|(canonical, path)| match std::fs::read(path) {
+            Ok(bytes) => {
+                let settings = with_rule_options(resolver.for_file(path).unwrap_or_default(), options);
+                let file = Source::Released(source::Released::of_bytes(path, &bytes));
+                Ok(Kept { path: path.clone(), canonical, settings, file, imports: None })
+            }
+            Err(err) => {
+                let mut report = FileReport::error(display(path, &cwd), (1, 1), format!("cannot read: {err}"));
+                report.io_error = true;
+                Err(Box::new(report))
+            }
         })
         .collect();
-    for (canonical, result) in loaded {
+    for result in loaded {
         match result {
-            Ok(file) => {
-                parsed.insert(canonical, file);
-            }
+            Ok(file) => kept.push(file),
             Err(report) => problems.push(*report),
         }
     }
-    let mut files: Vec<FilePlan> = parsed
+    let mut files: Vec<FilePlan> = kept
         .into_iter()
-        .map(|(canonical, mut parsed)| {
-            let refs = entrypoints.remove(&canonical).unwrap_or_default();
-            let early = parsed.early.take().filter(|early| early.refs == refs).map(|early| early.result);
-            FilePlan { shown: display(parsed.file.path(), &cwd), refs, parsed, early: std::sync::Mutex::new(early) }
+        .map(|kept| {
+            let refs = entrypoints.remove(&kept.canonical).unwrap_or_default();
+            let links_own = (kept.imports.is_some() && !early.contains(&kept.canonical)).then_some(kept.canonical);
+            FilePlan { shown: display(&kept.path, &cwd), file: kept.file, settings: kept.settings, refs, links_own }
         })
         .collect();
     files.sort_by(|a, b| a.shown.cmp(&b.shown));
     Plan { files, problems, summary }
+}
+
+/// A module's entrypoint facts, for the links: `None` when it cannot be read
+/// or parsed (reported when it is instrumented).
+fn facts_of(file: &Source) -> Option<ModuleFacts> {
+    let file = file.get().ok()?;
+    let tree = python::parse::tree(&file.text).ok()?;
+    let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text);
+    Some(python::module_facts(&semantics, &file.text))
 }
 
 /// Runs the whole pipeline over `options.paths`: plan, instrument every file
@@ -711,14 +651,12 @@ impl Unreadable {
     }
 }
 
-fn read_source(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Unreadable> {
-    let file = SourceFile::decode(path, bytes)
-        .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
-    // Python's strict parse comes with instrumenting, of the output (`python::instrument_with`).
-    if walk::Language::of(path) == walk::Language::Rust {
-        rust::parse::check_syntax(&file.text)
-            .map_err(|err| Unreadable { at: (err.line, err.column), message: err.message })?;
-    }
+/// A Rust file decoded and accepted by its parser (Python files are decoded
+/// when instrumented, and parsed strictly then, with their output).
+fn read_rust(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Unreadable> {
+    let unreadable = |line, column, message| Unreadable { at: (line, column), message };
+    let file = SourceFile::decode(path, bytes).map_err(|err| unreadable(err.line, err.column, err.message))?;
+    rust::parse::check_syntax(&file.text).map_err(|err| unreadable(err.line, err.column, err.message))?;
     Ok(file)
 }
 
@@ -726,7 +664,7 @@ fn read_source(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, Unreadable> {
 /// and the bytes to write when it changes.
 pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Option<Vec<u8>>) {
     // Read once (a released source is read again here) for the result, the diff and SARIF.
-    let source = match file.parsed.file.get() {
+    let source = match file.file.get() {
         Ok(source) => source,
         Err(err) => return (FileReport::error(file.shown.clone(), (err.line, err.column), err.message), None),
     };

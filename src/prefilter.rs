@@ -137,6 +137,89 @@ impl Prefilter {
     }
 }
 
+/// The words of every logical line holding the keyword `import` — its modules,
+/// the names it imports, anything else on the line — and `__init__` when one
+/// imports relatively (`from . import x` names the package's `__init__.py`).
+/// One module links to another only by importing it, so a file whose words
+/// name no other file's module links only within itself (`link::early_facts`).
+/// Generous, like the rest of the prefilter: an extra word costs a parse.
+pub fn imported_words(bytes: &[u8]) -> Vec<Box<str>> {
+    let mut words = std::collections::BTreeSet::new();
+    let mut done = 0;
+    for at in memchr::memmem::find_iter(bytes, b"import") {
+        if at < done || !whole_word(bytes, at, at + b"import".len()) {
+            continue;
+        }
+        // Back over backslash-continued lines to the start of the logical line.
+        let mut start = line_start(bytes, at);
+        for _ in 0..64 {
+            if start == 0 || !trim_end(&bytes[line_start(bytes, start - 1)..start - 1]).ends_with(b"\\") {
+                break;
+            }
+            start = line_start(bytes, start - 1);
+        }
+        // On through open parentheses and backslashes (a comment's are not counted).
+        let mut end = at;
+        let mut depth = 0i64;
+        for _ in 0..256 {
+            let line_end = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i);
+            let line = &bytes[end..line_end];
+            let code = &line[..memchr::memchr(b'#', line).unwrap_or(line.len())];
+            depth += code.iter().map(|b| i64::from(*b == b'(') - i64::from(*b == b')')).sum::<i64>();
+            end = line_end;
+            if (depth <= 0 && !trim_end(code).ends_with(b"\\")) || line_end == bytes.len() {
+                break;
+            }
+            end += 1;
+        }
+        done = end;
+        let statement = &bytes[start..end];
+        for (index, word) in identifier_runs(statement) {
+            if word == b"from" {
+                let after = &statement[index + word.len()..];
+                let next = after.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n'));
+                if next == Some(&b'.') {
+                    words.insert(Box::<str>::from("__init__"));
+                }
+            }
+            words.insert(word_key(word));
+        }
+    }
+    words.into_iter().collect()
+}
+
+/// The identifiers of a statement's bytes, with where each starts (a run of
+/// letters, digits, `_` and non-ASCII bytes, not starting with a digit).
+fn identifier_runs(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let identifier = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at;
+            at += bytes[at..].iter().take_while(|b| identifier(b)).count();
+            if at > start {
+                if !bytes[start].is_ascii_digit() {
+                    return Some((start, &bytes[start..at]));
+                }
+            } else {
+                at += 1;
+            }
+        }
+        None
+    })
+}
+
+/// A word as a module name to compare with files' names: as it is, or
+/// lowercased where the file system ignores case (`import Agent` finds `agent.py` there).
+pub fn word_key(word: &[u8]) -> Box<str> {
+    let word = String::from_utf8_lossy(word);
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        word.to_lowercase().into()
+    } else {
+        word.into()
+    }
+}
+
 /// Whether a name that follows `before` (an import statement's text up to it)
 /// is the root of an imported module: right after `from`, or after `import` or
 /// a comma in an `import` statement.
@@ -255,6 +338,27 @@ mod tests {
         assert_eq!(verdict("from livekit.agents.inference import LLM\n"), Verdict::Parse);
         assert_eq!(verdict("import google.genai as g\n"), Verdict::Parse);
         assert_eq!(verdict("llm = agents.inference.LLM(model=m)\n"), Verdict::Parse);
+    }
+
+    fn words(source: &str) -> Vec<String> {
+        imported_words(source.as_bytes()).into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn imported_words_cover_every_import_form() {
+        assert_eq!(words("from .agent import entrypoint\n"), ["__init__", "agent", "entrypoint", "from", "import"]);
+        assert_eq!(words("from . import agent\n"), ["__init__", "agent", "from", "import"]);
+        assert_eq!(words("import pkg.main as m, other\n"), ["as", "import", "m", "main", "other", "pkg"]);
+        // Parenthesised and continued statements, to their end; a comment's parentheses do not count.
+        let found = words("from app import (  # (\n    server,\n    tools,\n)\nx = agent\n");
+        assert!(found.contains(&"server".to_string()) && found.contains(&"tools".to_string()), "{found:?}");
+        assert!(!found.contains(&"agent".to_string()), "{found:?}");
+        let found = words("from app \\\n    import server\nfrom \\\n  .tools import x\n");
+        assert!(["app", "server", "tools", "__init__"].iter().all(|w| found.contains(&w.to_string())), "{found:?}");
+        assert_eq!(words("x = 1; import agent\n"), ["agent", "import", "x"]);
+        // Not a statement's keyword: nothing.
+        assert!(words("importlib.reload(agent)\nmy_import = agent\n").is_empty());
+        assert!(words("").is_empty());
     }
 
     #[test]

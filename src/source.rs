@@ -74,15 +74,6 @@ impl SourceFile {
         Ok(SourceFile { path: path.to_path_buf(), bom, text, line_ending, indent_unit, line_starts })
     }
 
-    /// Lets the text go while a result made from it waits (a large run holds
-    /// thousands), keeping what `Released::reload` needs to read it again and
-    /// know it unchanged.
-    pub fn release(self) -> Released {
-        let bom: &[u8] = if self.bom { BOM } else { &[] };
-        let fingerprint = fingerprint(&[bom, self.text.as_bytes()]);
-        Released { path: self.path, bom: self.bom, fingerprint }
-    }
-
     /// The bytes that were read from disk (BOM and text), to detect a change before writing.
     pub fn original(&self) -> Vec<u8> {
         self.encode(&self.text)
@@ -130,7 +121,8 @@ pub fn encode(bom: bool, text: &str) -> Vec<u8> {
     out
 }
 
-/// A source file whose text was let go of (`SourceFile::release`).
+/// A source file seen once and let go of: what is needed to read it again
+/// and know it unchanged.
 pub struct Released {
     pub path: PathBuf,
     pub bom: bool,
@@ -138,6 +130,11 @@ pub struct Released {
 }
 
 impl Released {
+    /// The file whose bytes were just read.
+    pub fn of_bytes(path: &Path, bytes: &[u8]) -> Released {
+        Released { path: path.to_path_buf(), bom: bytes.starts_with(BOM), fingerprint: fingerprint(&[bytes]) }
+    }
+
     /// The file read and decoded again: an error when it is no longer what was first read.
     pub fn reload(&self) -> Result<SourceFile, SourceError> {
         let changed = |message: String| SourceError { line: 1, column: 1, message };

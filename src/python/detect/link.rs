@@ -76,6 +76,52 @@ impl Registration {
     }
 }
 
+/// The names that import a file as a module: `agent` for `agent.py`; the
+/// package's name and `__init__` (a relative `from . import`) for `pkg/__init__.py`.
+pub fn module_keys(path: &Path) -> Vec<Box<str>> {
+    let key = |name: &std::ffi::OsStr| crate::prefilter::word_key(name.as_encoded_bytes());
+    match path.file_stem() {
+        Some(stem) if stem == "__init__" => {
+            let package = path.parent().and_then(Path::file_name).map(key);
+            package.into_iter().chain([Box::<str>::from("__init__")]).collect()
+        }
+        Some(stem) => vec![key(stem)],
+        None => Vec::new(),
+    }
+}
+
+/// A registering file as the walk saw it, before it is parsed.
+pub struct Importer<'a> {
+    pub canonical: &'a Path,
+    /// Its module keys (under its walked and its canonical name).
+    pub keys: Vec<Box<str>>,
+    /// The words of its import statements (`prefilter::imported_words`).
+    pub words: &'a [Box<str>],
+}
+
+/// The registering files whose module facts the links need before any file is
+/// instrumented: those whose imports name another walked file's module (a
+/// registration may target a function there, or its `AgentServer`), and the
+/// registering files those name. Every other registering file links only within
+/// itself — no registration elsewhere can name it, and none of its own can name
+/// another file — so its facts are made when it is instrumented, from the same
+/// parse. `walked_keys` counts each module key over every walked Python file.
+pub fn early_facts(importers: &[Importer], walked_keys: &HashMap<Box<str>, usize>) -> HashSet<PathBuf> {
+    let names_another = |importer: &Importer| {
+        importer.words.iter().any(|word| {
+            let own = usize::from(importer.keys.contains(word));
+            walked_keys.get(word).is_some_and(|count| *count > own)
+        })
+    };
+    let linking: Vec<&Importer> = importers.iter().filter(|i| names_another(i)).collect();
+    let named: HashSet<&str> = linking.iter().flat_map(|i| i.words.iter().map(|w| &**w)).collect();
+    let mut out: HashSet<PathBuf> = linking.iter().map(|i| i.canonical.to_path_buf()).collect();
+    out.extend(
+        importers.iter().filter(|i| i.keys.iter().any(|k| named.contains(&**k))).map(|i| i.canonical.to_path_buf()),
+    );
+    out
+}
+
 /// The file a module name refers to from `from_file`: relative (`.agent`,
 /// `..pkg.mod`) from its package, absolute from the nearest ancestor directory
 /// that holds it. Canonical, or `None` when there is no such file.
@@ -105,4 +151,43 @@ pub fn resolve_module(from_file: &Path, module: &str) -> Option<PathBuf> {
         return candidates(&base);
     }
     dir.ancestors().take(16).find_map(candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<Box<str>> {
+        list.iter().map(|w| Box::from(*w)).collect()
+    }
+
+    #[test]
+    fn module_keys_name_files_and_packages() {
+        assert_eq!(module_keys(Path::new("app/agent.py")), words(&["agent"]));
+        assert_eq!(module_keys(Path::new("app/tools/__init__.py")), words(&["tools", "__init__"]));
+    }
+
+    #[test]
+    fn early_facts_are_those_of_files_importing_another_and_what_they_name() {
+        let (main, agent, server, alone) =
+            (Path::new("/r/main.py"), Path::new("/r/agent.py"), Path::new("/r/server.py"), Path::new("/r/solo.py"));
+        let main_words = words(&["from", "import", "agent", "entrypoint", "server"]);
+        let agent_words = words(&["from", "livekit", "agents", "import", "cli"]);
+        let alone_words = words(&["import", "solo", "asyncio"]);
+        let importers = [
+            Importer { canonical: main, keys: module_keys(main), words: &main_words },
+            Importer { canonical: agent, keys: module_keys(agent), words: &agent_words },
+            Importer { canonical: server, keys: module_keys(server), words: &agent_words },
+            Importer { canonical: alone, keys: module_keys(alone), words: &alone_words },
+        ];
+        let walked: HashMap<Box<str>, usize> =
+            ["main", "agent", "server", "solo", "asyncio_helpers"].iter().map(|k| (Box::from(*k), 1)).collect();
+        let early = early_facts(&importers, &walked);
+        // `main` names two walked modules; `solo` names only itself (and a module not walked).
+        let expected: HashSet<PathBuf> = [main, agent, server].iter().map(|p| p.to_path_buf()).collect();
+        assert_eq!(early, expected);
+        // Two files of the same name: naming it names the other one.
+        let walked: HashMap<Box<str>, usize> = [(Box::from("solo"), 2)].into_iter().collect();
+        assert_eq!(early_facts(&importers[3..], &walked).len(), 1);
+    }
 }
