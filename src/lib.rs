@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use config::Settings;
 use python::detect::link::{self, EntrypointRef, ModuleFacts};
-use report::{FileReport, FileStatus, FindingKind, Report, Summary};
+use report::{FileReport, FileStatus, Report, Summary};
 use source::SourceFile;
 
 /// What to do with the planned changes.
@@ -463,7 +463,10 @@ pub fn run_showing(options: &Options, show: &mut dyn FnMut(&mut FileReport)) -> 
     problems.sort_by(|a, b| a.path.cmp(&b.path));
     let mut problems = problems.into_iter().peekable();
     let mut reports = Vec::new();
+    let mut summary = summary;
+    // Counted before it is shown: `show` may let go of what only showing needed (`FileReport::settle`).
     let mut emit = |mut report: FileReport| {
+        summary.count(&report);
         show(&mut report);
         reports.push(report);
     };
@@ -494,7 +497,8 @@ pub fn run_showing(options: &Options, show: &mut dyn FnMut(&mut FileReport)) -> 
     }
     problems.for_each(&mut emit);
     progress.finish();
-    finish(reports, summary)
+    // In path order already.
+    Report { version: 1, files: reports, summary }
 }
 
 /// Every file instrumented before any report is shown: apply mode and `--add-deps`.
@@ -600,22 +604,8 @@ fn add_dependencies(reports: &mut [FileReport], write: bool) -> Vec<FileReport> 
 
 /// Sorts the reports and fills in the summary's counts.
 pub fn finish(mut reports: Vec<FileReport>, mut summary: Summary) -> Report {
+    reports.iter().for_each(|report| summary.count(report));
     reports.sort_by(|a, b| a.path.cmp(&b.path));
-    for report in &reports {
-        summary.entrypoints += report.findings.iter().filter(|f| f.kind == FindingKind::Entrypoint).count();
-        summary.helpers += report.findings.iter().filter(|f| f.kind == FindingKind::Helper).count();
-        summary.llm_call_sites += report.findings.iter().filter(|f| f.kind == FindingKind::LlmCall).count();
-        summary.framework_llm += report.findings.iter().filter(|f| f.kind == FindingKind::FrameworkLlm).count();
-        summary.diagnostics += report.findings.iter().filter(|f| f.kind == FindingKind::Diagnostic).count();
-        for attribute in &report.defaulted {
-            *summary.default_attributes.entry(attribute.to_string()).or_default() += 1;
-        }
-        match report.status {
-            FileStatus::Changed => summary.files_changed += 1,
-            FileStatus::Error => summary.files_with_errors += 1,
-            _ => {}
-        }
-    }
     Report { version: 1, files: reports, summary }
 }
 

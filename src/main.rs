@@ -180,7 +180,16 @@ fn main() -> ExitCode {
         },
         Format::Text | Format::Sarif => Printer::Nothing(out),
     };
-    let report = run_showing(&options, &mut |file| printer.show(file));
+    // Each file's errors and warnings go to stderr as it is shown, and what only
+    // showing needed is let go of; SARIF needs every finding at the end.
+    let streamed = cli.format != Format::Sarif;
+    let report = run_showing(&options, &mut |file| {
+        printer.show(file);
+        if streamed {
+            print_file_problems(file, mode == Mode::Check);
+            file.settle();
+        }
+    });
     match printer {
         Printer::Json(json) => {
             if let Some(mut out) = json.and_then(|json| json.end(&report.summary).ok()) {
@@ -201,7 +210,9 @@ fn main() -> ExitCode {
             }
         }
     }
-    print_problems(&report, mode == Mode::Check);
+    if !streamed {
+        print_problems(&report, mode == Mode::Check);
+    }
     if matches!(cli.format, Format::Text) {
         print_packages(&report, mode == Mode::Apply);
         eprintln!("{}", report.summary_line(mode == Mode::Apply));
@@ -319,26 +330,28 @@ fn print_packages(report: &Report, applied: bool) {
 
 /// Per-file errors and diagnostics, as `path:line:col: kind: message` on stderr.
 fn print_problems(report: &Report, list_fixes: bool) {
-    for file in &report.files {
-        if file.status == FileStatus::Error || (file.status == FileStatus::Skipped && file.io_error) {
-            let (line, column) = file.error_at.unwrap_or((1, 1));
-            let reason = file.reason.as_deref().unwrap_or("error");
-            if reason.starts_with(&file.path) {
-                eprintln!("{reason}");
-            } else {
-                eprintln!("{}:{line}:{column}: error: {reason}", file.path);
-            }
+    report.files.iter().for_each(|file| print_file_problems(file, list_fixes));
+}
+
+/// A file's error and diagnostics, as `path:line:col: kind: message` on stderr.
+fn print_file_problems(file: &voice_otel_fix::report::FileReport, list_fixes: bool) {
+    if file.status == FileStatus::Error || (file.status == FileStatus::Skipped && file.io_error) {
+        let (line, column) = file.error_at.unwrap_or((1, 1));
+        let reason = file.reason.as_deref().unwrap_or("error");
+        if reason.starts_with(&file.path) {
+            eprintln!("{reason}");
+        } else {
+            eprintln!("{}:{line}:{column}: error: {reason}", file.path);
         }
-        for finding in &file.findings {
-            // What a fix adds is in the diff; `--check` lists it too, as a rule.
-            let fix_rule =
-                voice_otel_fix::python::rules::FIX_RULES.iter().any(|r| finding.code.as_deref() == Some(r.code));
-            if fix_rule && !list_fixes {
-                continue;
-            }
-            if let (Some(code), Some(message)) = (&finding.code, &finding.message) {
-                eprintln!("{}:{}:{}: warning: {code} {message}", file.path, finding.line, finding.column);
-            }
+    }
+    for finding in &file.findings {
+        // What a fix adds is in the diff; `--check` lists it too, as a rule.
+        let fix_rule = voice_otel_fix::python::rules::FIX_RULES.iter().any(|r| finding.code.as_deref() == Some(r.code));
+        if fix_rule && !list_fixes {
+            continue;
+        }
+        if let (Some(code), Some(message)) = (&finding.code, &finding.message) {
+            eprintln!("{}:{}:{}: warning: {code} {message}", file.path, finding.line, finding.column);
         }
     }
 }

@@ -83,6 +83,19 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// Lets go of what only showing the file needed, once it is shown and
+    /// counted: a run keeps every file's report to its end (for the per-package
+    /// lines and the exit status), and thousands of files' findings add up. What
+    /// stays: the path, status, reason and package, and one diagnostic when there
+    /// is any (`Report::has_work`).
+    pub fn settle(&mut self) {
+        self.diff = None;
+        self.sarif = Vec::new();
+        self.defaulted = Vec::new();
+        let mut findings = std::mem::take(&mut self.findings).into_iter();
+        self.findings = findings.find(|f| f.kind == FindingKind::Diagnostic && f.code.is_some()).into_iter().collect();
+    }
+
     pub fn new(path: String, status: FileStatus) -> FileReport {
         FileReport {
             path,
@@ -119,6 +132,26 @@ pub struct Summary {
     pub skipped: BTreeMap<String, usize>,
     /// Session attributes that fell back to the tool's defaults, and in how many entrypoints.
     pub default_attributes: BTreeMap<String, usize>,
+}
+
+impl Summary {
+    /// Adds a file's findings, defaults and status to the counts.
+    pub fn count(&mut self, report: &FileReport) {
+        let count = |kind: FindingKind| report.findings.iter().filter(|f| f.kind == kind).count();
+        self.entrypoints += count(FindingKind::Entrypoint);
+        self.helpers += count(FindingKind::Helper);
+        self.llm_call_sites += count(FindingKind::LlmCall);
+        self.framework_llm += count(FindingKind::FrameworkLlm);
+        self.diagnostics += count(FindingKind::Diagnostic);
+        for attribute in &report.defaulted {
+            *self.default_attributes.entry(attribute.to_string()).or_default() += 1;
+        }
+        match report.status {
+            FileStatus::Changed => self.files_changed += 1,
+            FileStatus::Error => self.files_with_errors += 1,
+            _ => {}
+        }
+    }
 }
 
 /// The whole run.
@@ -225,5 +258,28 @@ mod tests {
             let report = Report { version: 1, files, summary: summary.clone() };
             assert_eq!(report.to_json(), serde_json::to_string_pretty(&report).unwrap());
         }
+    }
+
+    #[test]
+    fn a_settled_report_still_tells_the_exit_status_and_counted_the_same() {
+        let mut file = FileReport::new("agent.py".into(), FileStatus::Unchanged);
+        file.findings.push(Finding::new(FindingKind::Entrypoint, (1, 1)));
+        file.findings.push(Finding::diagnostic((2, 1), "VOF010", "a"));
+        file.findings.push(Finding::diagnostic((3, 1), "VOF011", "b"));
+        file.defaulted.push("tenant.id");
+        file.diff = Some("--- a\n+++ b\n".into());
+        let mut before = Summary::default();
+        before.count(&file);
+        assert_eq!((before.entrypoints, before.diagnostics, before.default_attributes.len()), (1, 2, 1));
+        let report = |file: FileReport| Report { version: 1, files: vec![file], summary: Summary::default() };
+        assert!(report(file.clone()).has_work());
+        file.settle();
+        assert_eq!(file.findings.len(), 1);
+        assert!(file.diff.is_none() && file.defaulted.is_empty());
+        assert!(report(file.clone()).has_work());
+        let mut quiet = FileReport::new("b.py".into(), FileStatus::Unchanged);
+        quiet.findings.push(Finding::new(FindingKind::Helper, (1, 1)));
+        quiet.settle();
+        assert!(quiet.findings.is_empty() && !report(quiet).has_work());
     }
 }
