@@ -16,6 +16,7 @@ pub use gitdirty::dirty_files;
 pub mod edit;
 pub mod fix;
 pub mod llm;
+mod ordered;
 mod prefilter;
 mod progress;
 pub mod python;
@@ -440,23 +441,25 @@ fn facts_of(file: &Source) -> Option<ModuleFacts> {
 /// Runs the whole pipeline over `options.paths`: plan, instrument every file
 /// with every fix, diff, write (in apply mode), report.
 pub fn run(options: &Options) -> Report {
-    run_showing(options, &mut |_| {})
+    run_showing(options, &mut Some)
 }
 
-/// Files instrumented at a time when reports are shown as they come.
-const BATCH: usize = 64;
+/// Files instrumented ahead of the one being shown, at most, when reports are shown as they come.
+const AHEAD: usize = 64;
 
 /// `run`, handing every file's report to `show` in path order as soon as it is
-/// ready: in dry-run and check modes a batch of files at a time, each batch's
-/// sources dropped after it, so that what is printed (diffs, JSON) is never
-/// held for the whole run — `show` may take the diff out of the report; in
-/// apply mode (writes wait for the git check of every file) and with
-/// `--add-deps` (manifests gather every file's needs), at the end.
-pub fn run_showing(options: &Options, show: &mut dyn FnMut(&mut FileReport)) -> Report {
+/// ready: in dry-run and check modes with at most `AHEAD` files done and not
+/// yet shown, so that what is printed (diffs, JSON) is never held for the
+/// whole run; in apply mode (writes wait for the git check of
+/// every file) and with `--add-deps` (manifests gather every file's needs), at
+/// the end. The run's report keeps what `show` gives back: a caller that has
+/// printed a file and noted what its end needs keeps nothing, and holds no
+/// more than that window however many files there are.
+pub fn run_showing(options: &Options, show: &mut dyn FnMut(FileReport) -> Option<FileReport>) -> Report {
     let Plan { files, mut problems, summary } = plan(options);
     if options.mode == Mode::Apply || options.add_deps {
         let mut report = run_all(files, problems, summary, options);
-        report.files.iter_mut().for_each(show);
+        report.files = std::mem::take(&mut report.files).into_iter().filter_map(show).collect();
         return report;
     }
     let progress = progress::Progress::new(options.progress && files.len() >= 200, files.len());
@@ -464,37 +467,27 @@ pub fn run_showing(options: &Options, show: &mut dyn FnMut(&mut FileReport)) -> 
     let mut problems = problems.into_iter().peekable();
     let mut reports = Vec::new();
     let mut summary = summary;
-    // Counted before it is shown: `show` may let go of what only showing needed (`FileReport::settle`).
-    let mut emit = |mut report: FileReport| {
+    let mut emit = |report: FileReport| {
         summary.count(&report);
-        show(&mut report);
-        reports.push(report);
+        reports.extend(show(report));
     };
-    let mut files = files.into_iter();
-    loop {
-        let batch: Vec<FilePlan> = files.by_ref().take(BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let planned: Vec<FileReport> = batch
-            .par_iter()
-            .map(|file| {
-                let (report, _) = instrument_file(file, options);
-                progress.tick();
-                report
-            })
-            .collect();
-        drop(batch);
-        // Off the terminal while the batch is shown (diffs may go to the same one), then back.
-        progress.finish();
-        for report in planned {
-            while let Some(problem) = problems.next_if(|p| p.path <= report.path) {
-                emit(problem);
+    // Off the terminal while files are shown (diffs may go to the same one), then back.
+    ordered::ordered(
+        &files,
+        AHEAD,
+        |file| instrument_file(file, options).0,
+        |run| {
+            progress.finish();
+            for report in run {
+                while let Some(problem) = problems.next_if(|p| p.path <= report.path) {
+                    emit(problem);
+                }
+                emit(report);
+                progress.add(1);
             }
-            emit(report);
-        }
-        progress.draw();
-    }
+            progress.draw();
+        },
+    );
     problems.for_each(&mut emit);
     progress.finish();
     // In path order already.

@@ -180,15 +180,18 @@ fn main() -> ExitCode {
         },
         Format::Text | Format::Sarif => Printer::Nothing(out),
     };
-    // Each file's errors and warnings go to stderr as it is shown, and what only
-    // showing needed is let go of; SARIF needs every finding at the end.
+    // Each file's errors and warnings go to stderr as it is shown, and the run
+    // keeps nothing of it but its tally; SARIF needs every finding at the end.
     let streamed = cli.format != Format::Sarif;
-    let report = run_showing(&options, &mut |file| {
-        printer.show(file);
-        if streamed {
-            print_file_problems(file, mode == Mode::Check);
-            file.settle();
+    let mut tally = Tally::default();
+    let report = run_showing(&options, &mut |mut file| {
+        printer.show(&mut file);
+        if !streamed {
+            return Some(file);
         }
+        print_file_problems(&file, mode == Mode::Check);
+        tally.add(&file);
+        None
     });
     match printer {
         Printer::Json(json) => {
@@ -212,18 +215,42 @@ fn main() -> ExitCode {
     }
     if !streamed {
         print_problems(&report, mode == Mode::Check);
+        report.files.iter().for_each(|file| tally.add(file));
     }
     if matches!(cli.format, Format::Text) {
-        print_packages(&report, mode == Mode::Apply);
+        print_packages(&tally.packages, mode == Mode::Apply);
         eprintln!("{}", report.summary_line(mode == Mode::Apply));
     }
 
-    if report.has_io_error() {
+    if tally.io_error {
         ExitCode::from(2)
-    } else if mode == Mode::Check && report.has_work() {
+    } else if mode == Mode::Check && tally.work {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// What the end of a run needs of every file (the files themselves are not kept).
+#[derive(Default)]
+struct Tally {
+    /// An I/O problem: exit status 2.
+    io_error: bool,
+    /// Something `--check` fails on.
+    work: bool,
+    /// Per package: files looked at, files changed.
+    packages: std::collections::BTreeMap<String, (usize, usize)>,
+}
+
+impl Tally {
+    fn add(&mut self, file: &voice_otel_fix::report::FileReport) {
+        self.io_error |= file.io_error;
+        self.work |= file.has_work();
+        if let Some(package) = &file.package {
+            let entry = self.packages.entry(package.clone()).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(file.status == FileStatus::Changed);
+        }
     }
 }
 
@@ -311,15 +338,7 @@ fn show_settings(path: &std::path::Path) -> ExitCode {
 }
 
 /// With several packages (directories with their own config), a line each.
-fn print_packages(report: &Report, applied: bool) {
-    let mut packages: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
-    for file in report.files.iter().filter(|f| f.package.is_some()) {
-        let entry = packages.entry(file.package.clone().unwrap_or_default()).or_default();
-        entry.0 += 1;
-        if file.status == FileStatus::Changed {
-            entry.1 += 1;
-        }
-    }
+fn print_packages(packages: &std::collections::BTreeMap<String, (usize, usize)>, applied: bool) {
     if packages.len() > 1 {
         let verb = if applied { "changed" } else { "would change" };
         for (package, (files, changed)) in packages {

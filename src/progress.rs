@@ -22,6 +22,11 @@ impl Progress {
         }
     }
 
+    /// Counts files done without drawing (the caller draws between its own output).
+    pub fn add(&self, files: usize) {
+        self.done.fetch_add(files, Ordering::Relaxed);
+    }
+
     /// Draws the line again (after `finish` cleared it for other output).
     pub fn draw(&self) {
         if self.shown {

@@ -83,17 +83,10 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    /// Lets go of what only showing the file needed, once it is shown and
-    /// counted: a run keeps every file's report to its end (for the per-package
-    /// lines and the exit status), and thousands of files' findings add up. What
-    /// stays: the path, status, reason and package, and one diagnostic when there
-    /// is any (`Report::has_work`).
-    pub fn settle(&mut self) {
-        self.diff = None;
-        self.sarif = Vec::new();
-        self.defaulted = Vec::new();
-        let mut findings = std::mem::take(&mut self.findings).into_iter();
-        self.findings = findings.find(|f| f.kind == FindingKind::Diagnostic && f.code.is_some()).into_iter().collect();
+    /// Whether `--check` fails for this file: a change, an error, or a rule's diagnostic.
+    pub fn has_work(&self) -> bool {
+        matches!(self.status, FileStatus::Changed | FileStatus::Error)
+            || self.findings.iter().any(|x| x.kind == FindingKind::Diagnostic && x.code.is_some())
     }
 
     pub fn new(path: String, status: FileStatus) -> FileReport {
@@ -175,10 +168,7 @@ impl Report {
 
     /// Whether anything would change, or a file could not be handled.
     pub fn has_work(&self) -> bool {
-        self.files.iter().any(|f| {
-            matches!(f.status, FileStatus::Changed | FileStatus::Error)
-                || f.findings.iter().any(|x| x.kind == FindingKind::Diagnostic && x.code.is_some())
-        })
+        self.files.iter().any(FileReport::has_work)
     }
 
     pub fn has_io_error(&self) -> bool {
@@ -258,28 +248,5 @@ mod tests {
             let report = Report { version: 1, files, summary: summary.clone() };
             assert_eq!(report.to_json(), serde_json::to_string_pretty(&report).unwrap());
         }
-    }
-
-    #[test]
-    fn a_settled_report_still_tells_the_exit_status_and_counted_the_same() {
-        let mut file = FileReport::new("agent.py".into(), FileStatus::Unchanged);
-        file.findings.push(Finding::new(FindingKind::Entrypoint, (1, 1)));
-        file.findings.push(Finding::diagnostic((2, 1), "VOF010", "a"));
-        file.findings.push(Finding::diagnostic((3, 1), "VOF011", "b"));
-        file.defaulted.push("tenant.id");
-        file.diff = Some("--- a\n+++ b\n".into());
-        let mut before = Summary::default();
-        before.count(&file);
-        assert_eq!((before.entrypoints, before.diagnostics, before.default_attributes.len()), (1, 2, 1));
-        let report = |file: FileReport| Report { version: 1, files: vec![file], summary: Summary::default() };
-        assert!(report(file.clone()).has_work());
-        file.settle();
-        assert_eq!(file.findings.len(), 1);
-        assert!(file.diff.is_none() && file.defaulted.is_empty());
-        assert!(report(file.clone()).has_work());
-        let mut quiet = FileReport::new("b.py".into(), FileStatus::Unchanged);
-        quiet.findings.push(Finding::new(FindingKind::Helper, (1, 1)));
-        quiet.settle();
-        assert!(quiet.findings.is_empty() && !report(quiet).has_work());
     }
 }
