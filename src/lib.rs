@@ -229,12 +229,12 @@ struct Kept {
     settings: Arc<Settings>,
     file: Source,
     /// For a file that may register entrypoints: the words of its import statements.
-    imports: Option<Vec<Box<str>>>,
+    imports: Option<Vec<prefilter::Word>>,
 }
 
 impl Kept {
     /// The names its module is imported by, under its walked and its canonical name.
-    fn module_keys(&self) -> Vec<Box<str>> {
+    fn module_keys(&self) -> Vec<prefilter::Word> {
         let mut keys = link::module_keys(&self.path);
         if self.canonical.file_name() != self.path.file_name() {
             keys.extend(link::module_keys(&self.canonical));
@@ -367,7 +367,7 @@ pub fn plan(options: &Options) -> Plan {
 
     // Entrypoints, linked across modules, from the facts of the files that import
     // another walked module (and of those they name); only files we were given are touched.
-    let mut walked_keys: HashMap<Box<str>, usize> = HashMap::new();
+    let mut walked_keys: HashMap<prefilter::Word, usize> = HashMap::new();
     let python_others = others.iter().filter(|p| walk::Language::of(p) == walk::Language::Python);
     let keys = kept.iter().map(Kept::module_keys).chain(python_others.map(|p| link::module_keys(p)));
     keys.flatten().for_each(|key| *walked_keys.entry(key).or_default() += 1);

@@ -143,7 +143,7 @@ impl Prefilter {
 /// One module links to another only by importing it, so a file whose words
 /// name no other file's module links only within itself (`link::early_facts`).
 /// Generous, like the rest of the prefilter: an extra word costs a parse.
-pub fn imported_words(bytes: &[u8]) -> Vec<Box<str>> {
+pub fn imported_words(bytes: &[u8]) -> Vec<Word> {
     let mut words = std::collections::BTreeSet::new();
     let mut done = 0;
     for at in memchr::memmem::find_iter(bytes, b"import") {
@@ -179,7 +179,7 @@ pub fn imported_words(bytes: &[u8]) -> Vec<Box<str>> {
                 let after = &statement[index + word.len()..];
                 let next = after.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n'));
                 if next == Some(&b'.') {
-                    words.insert(Box::<str>::from("__init__"));
+                    words.insert(word_key(b"__init__"));
                 }
             }
             words.insert(word_key(word));
@@ -209,15 +209,22 @@ fn identifier_runs(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// A name as the links compare it: a hash (a rare collision only makes a file
+/// look like it imports another, which costs a parse), so that thousands of
+/// files' import words take a few bytes each.
+pub type Word = u64;
+
 /// A word as a module name to compare with files' names: as it is, or
 /// lowercased where the file system ignores case (`import Agent` finds `agent.py` there).
-pub fn word_key(word: &[u8]) -> Box<str> {
-    let word = String::from_utf8_lossy(word);
+pub fn word_key(word: &[u8]) -> Word {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
     if cfg!(any(target_os = "macos", target_os = "windows")) {
-        word.to_lowercase().into()
+        word.to_ascii_lowercase().hash(&mut hasher);
     } else {
-        word.into()
+        word.hash(&mut hasher);
     }
+    hasher.finish()
 }
 
 /// Whether a name that follows `before` (an import statement's text up to it)
@@ -340,8 +347,33 @@ mod tests {
         assert_eq!(verdict("llm = agents.inference.LLM(model=m)\n"), Verdict::Parse);
     }
 
+    /// The words found, each by its name among `names` (a name not among them shows as `?`).
+    fn words_among(source: &str, names: &[&str]) -> Vec<String> {
+        let name = |word: &Word| names.iter().find(|n| word_key(n.as_bytes()) == *word).map_or("?", |n| n);
+        let mut found: Vec<String> = imported_words(source.as_bytes()).iter().map(|w| name(w).to_string()).collect();
+        found.sort();
+        found
+    }
+
+    const NAMES: &[&str] = &[
+        "__init__",
+        "agent",
+        "app",
+        "as",
+        "entrypoint",
+        "from",
+        "import",
+        "m",
+        "main",
+        "other",
+        "pkg",
+        "server",
+        "tools",
+        "x",
+    ];
+
     fn words(source: &str) -> Vec<String> {
-        imported_words(source.as_bytes()).into_iter().map(String::from).collect()
+        words_among(source, NAMES)
     }
 
     #[test]

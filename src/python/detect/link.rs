@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::registrations::{Registration, Target};
+use crate::prefilter::{word_key, Word};
 
 /// The entrypoint facts one module contributes.
 #[derive(Debug, Clone, Default)]
@@ -78,12 +79,12 @@ impl Registration {
 
 /// The names that import a file as a module: `agent` for `agent.py`; the
 /// package's name and `__init__` (a relative `from . import`) for `pkg/__init__.py`.
-pub fn module_keys(path: &Path) -> Vec<Box<str>> {
-    let key = |name: &std::ffi::OsStr| crate::prefilter::word_key(name.as_encoded_bytes());
+pub fn module_keys(path: &Path) -> Vec<Word> {
+    let key = |name: &std::ffi::OsStr| word_key(name.as_encoded_bytes());
     match path.file_stem() {
         Some(stem) if stem == "__init__" => {
             let package = path.parent().and_then(Path::file_name).map(key);
-            package.into_iter().chain([Box::<str>::from("__init__")]).collect()
+            package.into_iter().chain([word_key(b"__init__")]).collect()
         }
         Some(stem) => vec![key(stem)],
         None => Vec::new(),
@@ -94,9 +95,9 @@ pub fn module_keys(path: &Path) -> Vec<Box<str>> {
 pub struct Importer<'a> {
     pub canonical: &'a Path,
     /// Its module keys (under its walked and its canonical name).
-    pub keys: Vec<Box<str>>,
+    pub keys: Vec<Word>,
     /// The words of its import statements (`prefilter::imported_words`).
-    pub words: &'a [Box<str>],
+    pub words: &'a [Word],
 }
 
 /// The registering files whose module facts the links need before any file is
@@ -106,7 +107,7 @@ pub struct Importer<'a> {
 /// itself — no registration elsewhere can name it, and none of its own can name
 /// another file — so its facts are made when it is instrumented, from the same
 /// parse. `walked_keys` counts each module key over every walked Python file.
-pub fn early_facts(importers: &[Importer], walked_keys: &HashMap<Box<str>, usize>) -> HashSet<PathBuf> {
+pub fn early_facts(importers: &[Importer], walked_keys: &HashMap<Word, usize>) -> HashSet<PathBuf> {
     let names_another = |importer: &Importer| {
         importer.words.iter().any(|word| {
             let own = usize::from(importer.keys.contains(word));
@@ -114,10 +115,10 @@ pub fn early_facts(importers: &[Importer], walked_keys: &HashMap<Box<str>, usize
         })
     };
     let linking: Vec<&Importer> = importers.iter().filter(|i| names_another(i)).collect();
-    let named: HashSet<&str> = linking.iter().flat_map(|i| i.words.iter().map(|w| &**w)).collect();
+    let named: HashSet<Word> = linking.iter().flat_map(|i| i.words.iter().copied()).collect();
     let mut out: HashSet<PathBuf> = linking.iter().map(|i| i.canonical.to_path_buf()).collect();
     out.extend(
-        importers.iter().filter(|i| i.keys.iter().any(|k| named.contains(&**k))).map(|i| i.canonical.to_path_buf()),
+        importers.iter().filter(|i| i.keys.iter().any(|k| named.contains(k))).map(|i| i.canonical.to_path_buf()),
     );
     out
 }
@@ -157,8 +158,8 @@ pub fn resolve_module(from_file: &Path, module: &str) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    fn words(list: &[&str]) -> Vec<Box<str>> {
-        list.iter().map(|w| Box::from(*w)).collect()
+    fn words(list: &[&str]) -> Vec<Word> {
+        list.iter().map(|w| word_key(w.as_bytes())).collect()
     }
 
     #[test]
@@ -180,14 +181,16 @@ mod tests {
             Importer { canonical: server, keys: module_keys(server), words: &agent_words },
             Importer { canonical: alone, keys: module_keys(alone), words: &alone_words },
         ];
-        let walked: HashMap<Box<str>, usize> =
-            ["main", "agent", "server", "solo", "asyncio_helpers"].iter().map(|k| (Box::from(*k), 1)).collect();
+        let walked: HashMap<Word, usize> = ["main", "agent", "server", "solo", "asyncio_helpers"]
+            .iter()
+            .map(|k| (word_key(k.as_bytes()), 1))
+            .collect();
         let early = early_facts(&importers, &walked);
         // `main` names two walked modules; `solo` names only itself (and a module not walked).
         let expected: HashSet<PathBuf> = [main, agent, server].iter().map(|p| p.to_path_buf()).collect();
         assert_eq!(early, expected);
         // Two files of the same name: naming it names the other one.
-        let walked: HashMap<Box<str>, usize> = [(Box::from("solo"), 2)].into_iter().collect();
+        let walked: HashMap<Word, usize> = [(word_key(b"solo"), 2)].into_iter().collect();
         assert_eq!(early_facts(&importers[3..], &walked).len(), 1);
     }
 }
