@@ -94,8 +94,8 @@ impl Options {
 /// A file's source. A Python file is let go of once the prefilter has seen it
 /// (a large run plans thousands) and read again, checked unchanged, when it is
 /// instrumented; its tree-sitter tree is made then and dropped after, so no run
-/// holds more than a batch of sources and trees. A Rust file (few, and checked
-/// by its parser when found) is held.
+/// holds more than the files in `ordered`'s window. A Rust file (few, and
+/// checked by its parser when found) is held.
 enum Source {
     Held(SourceFile),
     Released(source::Released),
