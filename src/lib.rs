@@ -241,6 +241,18 @@ impl Kept {
         }
         keys
     }
+
+    /// Whether one of its imports leads to another walked module (`link::module_there`),
+    /// read again for the names; a file that cannot be read again is taken to.
+    fn imports_another(&self, walked_keys: &HashMap<prefilter::Word, usize>) -> bool {
+        let Ok(file) = self.file.get() else { return true };
+        let own = self.module_keys();
+        prefilter::imported_roots(file.text.as_bytes()).iter().any(|name| {
+            let key = prefilter::word_key(name.as_bytes());
+            walked_keys.get(&key).is_some_and(|count| *count > usize::from(own.contains(&key)))
+                && link::module_there(&self.canonical, name)
+        })
+    }
 }
 
 /// What the first look made of a file.
@@ -378,7 +390,12 @@ pub fn plan(options: &Options) -> Plan {
             Some(link::Importer { canonical: &k.canonical, keys: k.module_keys(), words })
         })
         .collect();
-    let early: HashSet<PathBuf> = link::early_facts(&importers, &walked_keys);
+    let by_path: HashMap<&Path, &Kept> = kept.iter().map(|k| (k.canonical.as_path(), k)).collect();
+    let imports_another = |importer: &link::Importer| {
+        by_path.get(importer.canonical).is_none_or(|kept| kept.imports_another(&walked_keys))
+    };
+    let early: HashSet<PathBuf> = link::early_facts(&importers, &walked_keys, imports_another);
+    drop(by_path);
     drop(importers);
     let facts: HashMap<PathBuf, ModuleFacts> = kept
         .par_iter()

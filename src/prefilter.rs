@@ -145,6 +145,83 @@ impl Prefilter {
 /// Generous, like the rest of the prefilter: an extra word costs a parse.
 pub fn imported_words(bytes: &[u8]) -> Vec<Word> {
     let mut words = std::collections::BTreeSet::new();
+    each_import_word(bytes, |word| {
+        words.insert(word_key(word));
+    });
+    words.into_iter().collect()
+}
+
+/// Where the import statements start looking, for the few files whose words
+/// name another walked module (`link::module_there` looks where each leads): a
+/// module's first part (`pkg` of `from pkg.agent import x`; `agent` of `from
+/// .agent import x`), and for `from . import agent` the names and `__init__`.
+/// Later parts and imported names are only found through their first part. A
+/// line that holds an import but is not one (`if x: import y`) gives all its words.
+pub fn imported_roots(bytes: &[u8]) -> Vec<String> {
+    let mut roots = std::collections::BTreeSet::new();
+    each_import_statement(bytes, |statement| {
+        // One line of code: no comments, continuations or parentheses.
+        let mut code = String::new();
+        for line in String::from_utf8_lossy(statement).lines() {
+            let line = line.split('#').next().unwrap_or_default();
+            code.push_str(line.trim_end().trim_end_matches('\\'));
+            code.push(' ');
+        }
+        let code = code.replace(['(', ')'], " ");
+        let first = |item: &str| identifier_runs(item.trim().as_bytes()).next().map(|(_, w)| w.to_vec());
+        for piece in code.split(';').map(str::trim) {
+            if let Some(rest) = after_keyword(piece, "import") {
+                roots.extend(rest.split(',').filter_map(first));
+            } else if let Some(rest) = after_keyword(piece, "from") {
+                let rest = rest.trim_start();
+                let dots = rest.len() - rest.trim_start_matches('.').len();
+                let rest = rest[dots..].trim_start();
+                let Some(at) = find_keyword(rest, "import") else { continue };
+                match first(&rest[..at]) {
+                    Some(module) => roots.extend([module]),
+                    None => roots.extend(rest[at + "import".len()..].split(',').filter_map(first)),
+                }
+                if dots > 0 {
+                    roots.insert(b"__init__".to_vec());
+                }
+            } else if find_keyword(piece, "import").is_some() {
+                roots.extend(identifier_runs(piece.as_bytes()).map(|(_, w)| w.to_vec()));
+            }
+        }
+    });
+    roots.into_iter().map(|root| String::from_utf8_lossy(&root).into_owned()).collect()
+}
+
+/// `text` after a leading keyword (`import x` → ` x`).
+fn after_keyword<'t>(text: &'t str, keyword: &str) -> Option<&'t str> {
+    let rest = text.strip_prefix(keyword)?;
+    (!rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')).then_some(rest)
+}
+
+/// Where a keyword stands as a whole word in `text`.
+fn find_keyword(text: &str, keyword: &str) -> Option<usize> {
+    text.match_indices(keyword).map(|(at, _)| at).find(|&at| whole_word(text.as_bytes(), at, at + keyword.len()))
+}
+
+/// Calls `found` with every word of every import statement, and `__init__` for a relative one.
+fn each_import_word(bytes: &[u8], mut found: impl FnMut(&[u8])) {
+    each_import_statement(bytes, |statement| {
+        for (index, word) in identifier_runs(statement) {
+            if word == b"from" {
+                let after = &statement[index + word.len()..];
+                let next = after.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n'));
+                if next == Some(&b'.') {
+                    found(b"__init__");
+                }
+            }
+            found(word);
+        }
+    });
+}
+
+/// Calls `found` with the bytes of every logical line that holds the keyword
+/// `import`, through its continuations and parentheses.
+fn each_import_statement(bytes: &[u8], mut found: impl FnMut(&[u8])) {
     let mut done = 0;
     for at in memchr::memmem::find_iter(bytes, b"import") {
         if at < done || !whole_word(bytes, at, at + b"import".len()) {
@@ -173,19 +250,8 @@ pub fn imported_words(bytes: &[u8]) -> Vec<Word> {
             end += 1;
         }
         done = end;
-        let statement = &bytes[start..end];
-        for (index, word) in identifier_runs(statement) {
-            if word == b"from" {
-                let after = &statement[index + word.len()..];
-                let next = after.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\\' | b'\r' | b'\n'));
-                if next == Some(&b'.') {
-                    words.insert(word_key(b"__init__"));
-                }
-            }
-            words.insert(word_key(word));
-        }
+        found(&bytes[start..end]);
     }
-    words.into_iter().collect()
 }
 
 /// The identifiers of a statement's bytes, with where each starts (a run of
@@ -391,6 +457,20 @@ mod tests {
         // Not a statement's keyword: nothing.
         assert!(words("importlib.reload(agent)\nmy_import = agent\n").is_empty());
         assert!(words("").is_empty());
+    }
+
+    #[test]
+    fn imported_roots_are_where_imports_start_looking() {
+        let roots = |source: &str| imported_roots(source.as_bytes());
+        assert_eq!(roots("from livekit.agents import (\n    Agent,  # the base )\n    cli,\n)\n"), ["livekit"]);
+        assert_eq!(roots("import os, pkg.agent as a\n"), ["os", "pkg"]);
+        assert_eq!(roots("from .agent import entrypoint\n"), ["__init__", "agent"]);
+        assert_eq!(roots("from . import agent, tools as t\n"), ["__init__", "agent", "tools"]);
+        assert_eq!(roots("from.. import server\n"), ["__init__", "server"]);
+        assert_eq!(roots("from app \\\n    import server\nx = 1; import agent\n"), ["agent", "app"]);
+        // Not an import statement at its start: every word of it.
+        assert_eq!(roots("if ok: import agent\n"), ["agent", "if", "import", "ok"]);
+        assert!(roots("importlib.import_module(name)\n").is_empty());
     }
 
     #[test]

@@ -101,26 +101,51 @@ pub struct Importer<'a> {
 }
 
 /// The registering files whose module facts the links need before any file is
-/// instrumented: those whose imports name another walked file's module (a
+/// instrumented: those whose imports name another walked module (a
 /// registration may target a function there, or its `AgentServer`), and the
 /// registering files those name. Every other registering file links only within
 /// itself — no registration elsewhere can name it, and none of its own can name
 /// another file — so its facts are made when it is instrumented, from the same
-/// parse. `walked_keys` counts each module key over every walked Python file.
-pub fn early_facts(importers: &[Importer], walked_keys: &HashMap<Word, usize>) -> HashSet<PathBuf> {
+/// parse. `walked_keys` counts each module key over every walked Python file; a
+/// file whose words name one is then asked `imports_another` (which looks where
+/// its imports lead, `module_there`): in a large tree some walked file is
+/// always called `cli` or `config`.
+pub fn early_facts(
+    importers: &[Importer],
+    walked_keys: &HashMap<Word, usize>,
+    imports_another: impl Fn(&Importer) -> bool + Sync,
+) -> HashSet<PathBuf> {
+    use rayon::prelude::*;
     let names_another = |importer: &Importer| {
         importer.words.iter().any(|word| {
             let own = usize::from(importer.keys.contains(word));
             walked_keys.get(word).is_some_and(|count| *count > own)
         })
     };
-    let linking: Vec<&Importer> = importers.iter().filter(|i| names_another(i)).collect();
+    let linking: Vec<&Importer> = importers.par_iter().filter(|i| names_another(i) && imports_another(i)).collect();
     let named: HashSet<Word> = linking.iter().flat_map(|i| i.words.iter().copied()).collect();
     let mut out: HashSet<PathBuf> = linking.iter().map(|i| i.canonical.to_path_buf()).collect();
     out.extend(
         importers.iter().filter(|i| i.keys.iter().any(|k| named.contains(k))).map(|i| i.canonical.to_path_buf()),
     );
     out
+}
+
+/// Whether an import of `file` naming `name` can lead to another module there,
+/// as `resolve_module` looks: a module's first part is `name.py` or a
+/// directory `name` in the file's directory or one of its ancestors; `__init__`
+/// (a relative import) is a package's `__init__.py` there. A later part or an
+/// imported name is found under such a directory, through its first part.
+pub fn module_there(file: &Path, name: &str) -> bool {
+    let Some(dir) = file.parent() else { return false };
+    dir.ancestors().take(16).any(|base| {
+        if name == "__init__" {
+            let init = base.join("__init__.py");
+            return init != file && init.is_file();
+        }
+        let module = base.join(format!("{name}.py"));
+        (module != file && module.is_file()) || base.join(name).is_dir()
+    })
 }
 
 /// The file a module name refers to from `from_file`: relative (`.agent`,
@@ -169,6 +194,23 @@ mod tests {
     }
 
     #[test]
+    fn module_there_looks_in_the_directory_and_its_ancestors() {
+        let root = tempfile::tempdir().unwrap();
+        let app = root.path().join("app");
+        std::fs::create_dir_all(app.join("tools")).unwrap();
+        for file in ["main.py", "agent.py", "__init__.py"] {
+            std::fs::write(app.join(file), "").unwrap();
+        }
+        std::fs::write(root.path().join("server.py"), "").unwrap();
+        let main = app.join("main.py");
+        assert!(module_there(&main, "agent") && module_there(&main, "tools") && module_there(&main, "__init__"));
+        assert!(module_there(&main, "server"), "an ancestor's module");
+        assert!(module_there(&main, "app"), "the package itself, from above");
+        assert!(!module_there(&main, "main"), "not the file itself");
+        assert!(!module_there(&main, "livekit"));
+    }
+
+    #[test]
     fn early_facts_are_those_of_files_importing_another_and_what_they_name() {
         let (main, agent, server, alone) =
             (Path::new("/r/main.py"), Path::new("/r/agent.py"), Path::new("/r/server.py"), Path::new("/r/solo.py"));
@@ -185,12 +227,14 @@ mod tests {
             .iter()
             .map(|k| (word_key(k.as_bytes()), 1))
             .collect();
-        let early = early_facts(&importers, &walked);
+        let early = early_facts(&importers, &walked, |_| true);
         // `main` names two walked modules; `solo` names only itself (and a module not walked).
         let expected: HashSet<PathBuf> = [main, agent, server].iter().map(|p| p.to_path_buf()).collect();
         assert_eq!(early, expected);
         // Two files of the same name: naming it names the other one.
         let walked: HashMap<Word, usize> = [(word_key(b"solo"), 2)].into_iter().collect();
-        assert_eq!(early_facts(&importers[3..], &walked).len(), 1);
+        assert_eq!(early_facts(&importers[3..], &walked, |_| true).len(), 1);
+        // Where the imports lead decides: no file of `main`'s imports is there.
+        assert!(early_facts(&importers, &walked, |_| false).is_empty());
     }
 }
