@@ -244,14 +244,11 @@ impl Kept {
 
     /// Whether one of its imports leads to another walked module (`link::module_there`),
     /// read again for the names; a file that cannot be read again is taken to.
-    fn imports_another(&self, walked_keys: &HashMap<prefilter::Word, usize>) -> bool {
+    fn imports_another(&self) -> bool {
         let Ok(file) = self.file.get() else { return true };
-        let own = self.module_keys();
-        prefilter::imported_roots(file.text.as_bytes()).iter().any(|name| {
-            let key = prefilter::word_key(name.as_bytes());
-            walked_keys.get(&key).is_some_and(|count| *count > usize::from(own.contains(&key)))
-                && link::module_there(&self.canonical, name)
-        })
+        // A root need not be a walked module's name: `pkg` of `pkg.agent` may be a
+        // directory with no `__init__.py`.
+        prefilter::imported_roots(file.text.as_bytes()).iter().any(|name| link::module_there(&self.canonical, name))
     }
 }
 
@@ -391,9 +388,8 @@ pub fn plan(options: &Options) -> Plan {
         })
         .collect();
     let by_path: HashMap<&Path, &Kept> = kept.iter().map(|k| (k.canonical.as_path(), k)).collect();
-    let imports_another = |importer: &link::Importer| {
-        by_path.get(importer.canonical).is_none_or(|kept| kept.imports_another(&walked_keys))
-    };
+    let imports_another =
+        |importer: &link::Importer| by_path.get(importer.canonical).is_none_or(|kept| kept.imports_another());
     let early: HashSet<PathBuf> = link::early_facts(&importers, &walked_keys, imports_another);
     drop(by_path);
     drop(importers);

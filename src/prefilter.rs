@@ -168,28 +168,37 @@ pub fn imported_roots(bytes: &[u8]) -> Vec<String> {
             code.push(' ');
         }
         let code = code.replace(['(', ')'], " ");
-        let first = |item: &str| identifier_runs(item.trim().as_bytes()).next().map(|(_, w)| w.to_vec());
-        for piece in code.split(';').map(str::trim) {
-            if let Some(rest) = after_keyword(piece, "import") {
-                roots.extend(rest.split(',').filter_map(first));
-            } else if let Some(rest) = after_keyword(piece, "from") {
-                let rest = rest.trim_start();
-                let dots = rest.len() - rest.trim_start_matches('.').len();
-                let rest = rest[dots..].trim_start();
-                let Some(at) = find_keyword(rest, "import") else { continue };
-                match first(&rest[..at]) {
-                    Some(module) => roots.extend([module]),
-                    None => roots.extend(rest[at + "import".len()..].split(',').filter_map(first)),
-                }
-                if dots > 0 {
-                    roots.insert(b"__init__".to_vec());
-                }
-            } else if find_keyword(piece, "import").is_some() {
-                roots.extend(identifier_runs(piece.as_bytes()).map(|(_, w)| w.to_vec()));
-            }
+        for piece in code.split(';') {
+            statement_roots(piece.trim(), &mut roots);
         }
     });
     roots.into_iter().map(|root| String::from_utf8_lossy(&root).into_owned()).collect()
+}
+
+/// The roots of one simple statement (`imported_roots`).
+fn statement_roots(piece: &str, roots: &mut std::collections::BTreeSet<Vec<u8>>) {
+    let first = |item: &str| identifier_runs(item.trim().as_bytes()).next().map(|(_, w)| w.to_vec());
+    if let Some(rest) = after_keyword(piece, "import") {
+        roots.extend(rest.split(',').filter_map(first));
+    } else if let Some(rest) = after_keyword(piece, "from") {
+        let rest = rest.trim_start();
+        let dots = rest.len() - rest.trim_start_matches('.').len();
+        let rest = rest[dots..].trim_start();
+        let Some(at) = find_keyword(rest, "import") else { return };
+        match first(&rest[..at]) {
+            Some(module) => roots.extend([module]),
+            None => roots.extend(rest[at + "import".len()..].split(',').filter_map(first)),
+        }
+        if dots > 0 {
+            roots.insert(b"__init__".to_vec());
+        }
+    } else if let Some(at) = find_keyword(piece, "import") {
+        // `if ok: import agent`, `else: from . import x`: every word before the
+        // statement, and the statement's roots.
+        let start = find_keyword(&piece[..at], "from").unwrap_or(at);
+        roots.extend(identifier_runs(&piece.as_bytes()[..start]).map(|(_, w)| w.to_vec()));
+        statement_roots(&piece[start..], roots);
+    }
 }
 
 /// `text` after a leading keyword (`import x` → ` x`).
@@ -468,8 +477,9 @@ mod tests {
         assert_eq!(roots("from . import agent, tools as t\n"), ["__init__", "agent", "tools"]);
         assert_eq!(roots("from.. import server\n"), ["__init__", "server"]);
         assert_eq!(roots("from app \\\n    import server\nx = 1; import agent\n"), ["agent", "app"]);
-        // Not an import statement at its start: every word of it.
-        assert_eq!(roots("if ok: import agent\n"), ["agent", "if", "import", "ok"]);
+        // Not an import statement at its start: every word before it, and its roots.
+        assert_eq!(roots("if ok: import agent\n"), ["agent", "if", "ok"]);
+        assert_eq!(roots("else: from . import entrypoint\n"), ["__init__", "else", "entrypoint"]);
         assert!(roots("importlib.import_module(name)\n").is_empty());
     }
 
