@@ -171,7 +171,7 @@ impl FilePlan {
                 }
             }
         }
-        python::instrument_with(file, &tree, &semantics, &refs, &self.settings, selection)
+        python::instrument(file, &tree, &semantics, &refs, &self.settings, selection)
     }
 
     /// The decoded text (no BOM) that fixes' edits apply to.
@@ -297,17 +297,17 @@ fn look(
             verdict => {
                 let imports =
                     (verdict == prefilter::Verdict::ParseRegistering).then(|| prefilter::imported_words(bytes));
-                Some((Ok(source::Released::of_bytes(&path, bytes)), imports))
+                Some(Seen::Python(source::Released::of_bytes(&path, bytes), imports))
             }
         },
         walk::Language::Rust => match prefilter.verdict_rust(bytes) {
             prefilter::Verdict::Skip => None,
-            _ => Some((Err(bytes.to_vec()), None)),
+            _ => Some(Seen::Rust(bytes.to_vec())),
         },
     });
     let (file, imports) = match seen {
-        Ok(Some((Ok(released), imports))) => (Source::Released(released), imports),
-        Ok(Some((Err(bytes), _))) => match read_rust(&path, bytes) {
+        Ok(Some(Seen::Python(released, imports))) => (Source::Released(released), imports),
+        Ok(Some(Seen::Rust(bytes))) => match read_rust(&path, bytes) {
             Ok(file) => (Source::Held(file), None),
             Err(unreadable) => return Err(Stage1::Report(Box::new(unreadable.report(shown())), None)),
         },
@@ -322,6 +322,13 @@ fn look(
         return Err(Stage1::Skipped(VENDORED));
     }
     Ok(Box::new(Kept { path, canonical, settings, file, imports }))
+}
+
+/// A kept file as its first read left it: a Python file fingerprinted (and,
+/// when it may register entrypoints, the words of its imports), a Rust file's bytes.
+enum Seen {
+    Python(source::Released, Option<Vec<prefilter::Word>>),
+    Rust(Vec<u8>),
 }
 
 /// Why files of a provider SDK's, LiveKit's or OpenTelemetry's own packages are skipped.

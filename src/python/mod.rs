@@ -74,20 +74,8 @@ impl Planner<'_> {
 
 /// Plans every transform for one file (entrypoints, helpers, greetings,
 /// framework usage, LLM call sites), applies the selected fixes and the module
-/// setup they need, and validates the result.
+/// setup they need, and validates the result. `semantics` is the module's, from `tree`.
 pub fn instrument(
-    file: &SourceFile,
-    tree: &Tree,
-    entrypoints: &[EntrypointRef],
-    settings: &Settings,
-    selection: Selection,
-) -> Instrumented {
-    let semantics = Semantics::of(tree.root_node(), &file.text);
-    instrument_with(file, tree, &semantics, entrypoints, settings, selection)
-}
-
-/// [`instrument`] with the module's semantics already computed (from `tree`).
-pub fn instrument_with(
     file: &SourceFile,
     tree: &Tree,
     semantics: &Semantics,
