@@ -468,16 +468,24 @@ pub fn run(options: &Options) -> Report {
 const AHEAD: usize = 64;
 
 /// `run`, handing every file's report to `show` in path order as soon as it is
-/// ready: in dry-run and check modes with at most `AHEAD` files done and not
-/// yet shown, so that what is printed (diffs, JSON) is never held for the
-/// whole run; in apply mode (writes wait for the git check of
-/// every file) and with `--add-deps` (manifests gather every file's needs), at
-/// the end. The run's report keeps what `show` gives back: a caller that has
+/// ready, with at most `AHEAD` files done and not yet shown, so that what is
+/// printed (diffs, JSON) is never held for the whole run, and apply mode writes
+/// each file as it is done; at the end when writes wait for the git check of
+/// the files that change (some file to look at has uncommitted work) and with
+/// `--add-deps` (manifests gather every file's needs). The run's report keeps what `show` gives back: a caller that has
 /// printed a file and noted what its end needs keeps nothing, and holds no
 /// more than that window however many files there are.
 pub fn run_showing(options: &Options, show: &mut dyn FnMut(FileReport) -> Option<FileReport>) -> Report {
     let Plan { files, mut problems, summary } = plan(options);
-    if options.mode == Mode::Apply || options.add_deps {
+    // Apply mode writes as it goes when no file it may change has uncommitted work
+    // (the usual case; otherwise which files change decides, so every file is
+    // instrumented before anything is written).
+    let apply = options.mode == Mode::Apply;
+    let streamed = !options.add_deps
+        && (!apply
+            || options.allow_dirty
+            || gitdirty::dirty_files(&files.iter().map(|f| f.path()).collect::<Vec<_>>()).is_empty());
+    if !streamed {
         let mut report = run_all(files, problems, summary, options);
         report.files = std::mem::take(&mut report.files).into_iter().filter_map(show).collect();
         return report;
@@ -495,7 +503,13 @@ pub fn run_showing(options: &Options, show: &mut dyn FnMut(FileReport) -> Option
     ordered::ordered(
         &files,
         AHEAD,
-        |file| instrument_file(file, options).0,
+        |file| {
+            let (mut report, bytes) = instrument_file(file, options);
+            if let Some(bytes) = bytes.filter(|_| apply) {
+                write_file(file, &bytes, &mut report);
+            }
+            report
+        },
         |run| {
             progress.finish();
             for report in run {
@@ -514,7 +528,8 @@ pub fn run_showing(options: &Options, show: &mut dyn FnMut(FileReport) -> Option
     Report { version: 1, files: reports, summary }
 }
 
-/// Every file instrumented before any report is shown: apply mode and `--add-deps`.
+/// Every file instrumented before any report is shown: apply mode where some file to
+/// look at has uncommitted work (which files change decides), and `--add-deps`.
 fn run_all(files: Vec<FilePlan>, problems: Vec<FileReport>, summary: Summary, options: &Options) -> Report {
     let progress = progress::Progress::new(options.progress && files.len() >= 200, files.len());
     let planned: Vec<(FileReport, Option<Vec<u8>>)> = files
@@ -548,15 +563,8 @@ fn run_all(files: Vec<FilePlan>, problems: Vec<FileReport>, summary: Summary, op
                         "not written: other files to change have uncommitted changes (--allow-dirty)".into()
                     });
                     report.io_error = true;
-                } else if let Err(err) = file.write(&bytes) {
-                    report.status = FileStatus::Error;
-                    report.reason = Some(err.to_string());
-                    report.error_at = Some((1, 1));
-                    report.io_error = true;
                 } else {
-                    // Applied: what was missing is there now.
-                    let fixed = |code: &str| python::rules::FIX_RULES.iter().any(|r| r.code == code);
-                    report.findings.retain(|f| !f.code.as_deref().is_some_and(fixed));
+                    write_file(file, &bytes, &mut report);
                 }
             }
         }
@@ -568,6 +576,21 @@ fn run_all(files: Vec<FilePlan>, problems: Vec<FileReport>, summary: Summary, op
         reports.extend(manifests);
     }
     finish(reports, summary)
+}
+
+/// Writes a file's new bytes, and says so in its report: an error, or the
+/// findings its fixes answered gone.
+fn write_file(file: &FilePlan, bytes: &[u8], report: &mut FileReport) {
+    if let Err(err) = file.write(bytes) {
+        report.status = FileStatus::Error;
+        report.reason = Some(err.to_string());
+        report.error_at = Some((1, 1));
+        report.io_error = true;
+    } else {
+        // Applied: what was missing is there now.
+        let fixed = |code: &str| python::rules::FIX_RULES.iter().any(|r| r.code == code);
+        report.findings.retain(|f| !f.code.as_deref().is_some_and(fixed));
+    }
 }
 
 /// `--add-deps`: one change per crate manifest, adding the lines its changed
