@@ -18,7 +18,8 @@ pub fn ordered<T: Sync, R: Send>(
     mut take: impl FnMut(Vec<R>),
 ) {
     let next = AtomicUsize::new(0);
-    // How many results were taken, for the workers to wait on.
+    // How many results were taken (`usize::MAX` once a worker panicked: nobody
+    // waits then, and the panic goes on to the caller), for the workers to wait on.
     let taken = (Mutex::new(0usize), Condvar::new());
     let (sender, receiver) = mpsc::channel::<(usize, R)>();
     rayon::in_place_scope(|scope| {
@@ -30,11 +31,24 @@ pub fn ordered<T: Sync, R: Send>(
                 let Some(item) = items.get(index) else { break };
                 // The item next to be taken is always claimed and never waits here.
                 let mut count = taken.0.lock().unwrap_or_else(|e| e.into_inner());
-                while index >= *count + ahead.max(1) {
+                while index >= count.saturating_add(ahead.max(1)) {
                     count = taken.1.wait(count).unwrap_or_else(|e| e.into_inner());
                 }
+                let stopped = *count == usize::MAX;
                 drop(count);
-                if sender.send((index, work(item))).is_err() {
+                if stopped {
+                    break;
+                }
+                let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item))) {
+                    Ok(result) => result,
+                    Err(panic) => {
+                        // The item it was on is never taken: let the others go rather than wait for it.
+                        *taken.0.lock().unwrap_or_else(|e| e.into_inner()) = usize::MAX;
+                        taken.1.notify_all();
+                        std::panic::resume_unwind(panic);
+                    }
+                };
+                if sender.send((index, result)).is_err() {
                     break;
                 }
             });
@@ -51,7 +65,11 @@ pub fn ordered<T: Sync, R: Send>(
             }
             if !run.is_empty() {
                 take(run);
-                *taken.0.lock().unwrap_or_else(|e| e.into_inner()) = expected;
+                let mut count = taken.0.lock().unwrap_or_else(|e| e.into_inner());
+                if *count != usize::MAX {
+                    *count = expected;
+                }
+                drop(count);
                 taken.1.notify_all();
             }
         }
@@ -85,5 +103,23 @@ mod tests {
         let mut none = Vec::<usize>::new();
         ordered(&[] as &[usize], 8, |&i| i, |run| none.extend(run));
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_panicking_item_ends_the_run_with_its_panic_instead_of_a_hang() {
+        let items: Vec<usize> = (0..400).collect();
+        let outcome = std::panic::catch_unwind(|| {
+            ordered(
+                &items,
+                4,
+                |&i| {
+                    assert!(i != 3, "item 3 fails");
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                    i
+                },
+                |_| {},
+            )
+        });
+        assert!(outcome.is_err(), "the panic reaches the caller");
     }
 }
