@@ -383,23 +383,21 @@ pub fn plan(options: &Options) -> Plan {
 
     // Entrypoints, linked across modules, from the facts of the files that import
     // another walked module (and of those they name); only files we were given are touched.
-    let mut walked_keys: HashMap<prefilter::Word, usize> = HashMap::new();
-    let python_others = others.iter().filter(|p| walk::Language::of(p) == walk::Language::Python);
-    let keys = kept.iter().map(Kept::module_keys).chain(python_others.map(|p| link::module_keys(p)));
-    keys.flatten().for_each(|key| *walked_keys.entry(key).or_default() += 1);
-    let importers: Vec<link::Importer> = kept
-        .iter()
-        .filter_map(|k| {
-            let words = k.imports.as_deref()?;
-            Some(link::Importer { canonical: &k.canonical, keys: k.module_keys(), words })
-        })
-        .collect();
-    let by_path: HashMap<&Path, &Kept> = kept.iter().map(|k| (k.canonical.as_path(), k)).collect();
-    let imports_another =
-        |importer: &link::Importer| by_path.get(importer.canonical).is_none_or(|kept| kept.imports_another());
-    let early: HashSet<PathBuf> = link::early_facts(&importers, &walked_keys, imports_another);
-    drop(by_path);
-    drop(importers);
+    let early = {
+        let kept_keys: Vec<Vec<prefilter::Word>> = kept.iter().map(Kept::module_keys).collect();
+        let mut walked_keys: HashMap<prefilter::Word, usize> = HashMap::new();
+        let python_others = others.iter().filter(|p| walk::Language::of(p) == walk::Language::Python);
+        let other_keys = python_others.flat_map(|p| link::module_keys(p));
+        kept_keys.iter().flatten().copied().chain(other_keys).for_each(|key| *walked_keys.entry(key).or_default() += 1);
+        let (registering, importers): (Vec<&Kept>, Vec<link::Importer>) = kept
+            .iter()
+            .zip(&kept_keys)
+            .filter_map(|(k, keys)| {
+                Some((k, link::Importer { canonical: &k.canonical, keys, words: k.imports.as_deref()? }))
+            })
+            .unzip();
+        link::early_facts(&importers, &walked_keys, |index| registering[index].imports_another())
+    };
     let facts: HashMap<PathBuf, ModuleFacts> = kept
         .par_iter()
         .filter(|k| early.contains(&k.canonical))

@@ -266,12 +266,11 @@ fn each_import_statement(bytes: &[u8], mut found: impl FnMut(&[u8])) {
 /// The identifiers of a statement's bytes, with where each starts (a run of
 /// letters, digits, `_` and non-ASCII bytes, not starting with a digit).
 fn identifier_runs(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let identifier = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
     let mut at = 0;
     std::iter::from_fn(move || {
         while at < bytes.len() {
             let start = at;
-            at += bytes[at..].iter().take_while(|b| identifier(b)).count();
+            at += bytes[at..].iter().take_while(|b| identifier_byte(b)).count();
             if at > start {
                 if !bytes[start].is_ascii_digit() {
                     return Some((start, &bytes[start..at]));
@@ -332,9 +331,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Whether `bytes[start..end]` is a whole identifier (`openai`, not `configuration_openai`).
 fn whole_word(bytes: &[u8], start: usize, end: usize) -> bool {
-    let identifier = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
     let before = start.checked_sub(1).map(|i| &bytes[i]);
-    !before.is_some_and(identifier) && !bytes.get(end).is_some_and(identifier)
+    !before.is_some_and(identifier_byte) && !bytes.get(end).is_some_and(identifier_byte)
+}
+
+/// A byte of a Python identifier: a letter, a digit, `_`, or part of a non-ASCII character.
+fn identifier_byte(b: &u8) -> bool {
+    b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80
 }
 
 /// Where the `import`/`from` statement the byte at `at` may sit in starts: its

@@ -95,7 +95,7 @@ pub fn module_keys(path: &Path) -> Vec<Word> {
 pub struct Importer<'a> {
     pub canonical: &'a Path,
     /// Its module keys (under its walked and its canonical name).
-    pub keys: Vec<Word>,
+    pub keys: &'a [Word],
     /// The words of its import statements (`prefilter::imported_words`).
     pub words: &'a [Word],
 }
@@ -108,12 +108,12 @@ pub struct Importer<'a> {
 /// another file — so its facts are made when it is instrumented, from the same
 /// parse. `walked_keys` counts each module key over every walked Python file; a
 /// file whose words name one is then asked `imports_another` (which looks where
-/// its imports lead, `module_there`): in a large tree some walked file is
+/// its imports lead, `module_there`; given the importer's index): in a large tree some walked file is
 /// always called `cli` or `config`.
 pub fn early_facts(
     importers: &[Importer],
     walked_keys: &HashMap<Word, usize>,
-    imports_another: impl Fn(&Importer) -> bool + Sync,
+    imports_another: impl Fn(usize) -> bool + Sync,
 ) -> HashSet<PathBuf> {
     use rayon::prelude::*;
     let names_another = |importer: &Importer| {
@@ -122,7 +122,11 @@ pub fn early_facts(
             walked_keys.get(word).is_some_and(|count| *count > own)
         })
     };
-    let linking: Vec<&Importer> = importers.par_iter().filter(|i| names_another(i) && imports_another(i)).collect();
+    let linking: Vec<&Importer> = (0..importers.len())
+        .into_par_iter()
+        .filter(|&index| names_another(&importers[index]) && imports_another(index))
+        .map(|index| &importers[index])
+        .collect();
     let named: HashSet<Word> = linking.iter().flat_map(|i| i.words.iter().copied()).collect();
     let mut out: HashSet<PathBuf> = linking.iter().map(|i| i.canonical.to_path_buf()).collect();
     out.extend(
@@ -218,10 +222,10 @@ mod tests {
         let agent_words = words(&["from", "livekit", "agents", "import", "cli"]);
         let alone_words = words(&["import", "solo", "asyncio"]);
         let importers = [
-            Importer { canonical: main, keys: module_keys(main), words: &main_words },
-            Importer { canonical: agent, keys: module_keys(agent), words: &agent_words },
-            Importer { canonical: server, keys: module_keys(server), words: &agent_words },
-            Importer { canonical: alone, keys: module_keys(alone), words: &alone_words },
+            Importer { canonical: main, keys: &module_keys(main), words: &main_words },
+            Importer { canonical: agent, keys: &module_keys(agent), words: &agent_words },
+            Importer { canonical: server, keys: &module_keys(server), words: &agent_words },
+            Importer { canonical: alone, keys: &module_keys(alone), words: &alone_words },
         ];
         let walked: HashMap<Word, usize> = ["main", "agent", "server", "solo", "asyncio_helpers"]
             .iter()
