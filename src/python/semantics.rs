@@ -1,6 +1,7 @@
 //! What names mean in one module: imports (with aliases), module-level
 //! definitions and assignments, and every identifier the file uses.
 
+use crate::python::syntax::Field;
 use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
@@ -95,12 +96,12 @@ impl<'t> Semantics<'t> {
             let def = undecorated(statement);
             match def.kind_name() {
                 "function_definition" => {
-                    if let Some(name) = def.child_by_field_name("name") {
+                    if let Some(name) = def.field("name") {
                         functions.insert(text(name, source).to_string(), def);
                     }
                 }
                 "class_definition" => {
-                    if let Some(name) = def.child_by_field_name("name") {
+                    if let Some(name) = def.field("name") {
                         classes.insert(text(name, source).to_string(), def);
                     }
                 }
@@ -125,8 +126,8 @@ impl<'t> Semantics<'t> {
                 Binding::Member { module, name } => Some(format!("{module}.{name}")),
             },
             "attribute" => {
-                let object = expr.child_by_field_name("object")?;
-                let attribute = expr.child_by_field_name("attribute")?;
+                let object = expr.field("object")?;
+                let attribute = expr.field("attribute")?;
                 Some(format!("{}.{}", self.qualified_name(object, source)?, text(attribute, source)))
             }
             _ => None,
@@ -136,9 +137,9 @@ impl<'t> Semantics<'t> {
     /// The qualified name of the function a call calls; a generic class
     /// (`AgentSession[Userdata](...)`) is its class.
     pub fn callee(&self, call: Node, source: &str) -> Option<String> {
-        let mut function = call.child_by_field_name("function")?;
+        let mut function = call.field("function")?;
         if function.kind_name() == "subscript" {
-            function = function.child_by_field_name("value")?;
+            function = function.field("value")?;
         }
         self.qualified_name(function, source)
     }
@@ -147,8 +148,8 @@ impl<'t> Semantics<'t> {
 /// `name = value` at statement level, with one plain target.
 pub fn simple_assignment<'t, 's>(statement: Node<'t>, source: &'s str) -> Option<(&'s str, Node<'t>)> {
     let assignment = statement.named_child(0).filter(|n| n.kind_name() == "assignment")?;
-    let left = assignment.child_by_field_name("left").filter(|n| n.kind_name() == "identifier")?;
-    let right = assignment.child_by_field_name("right")?;
+    let left = assignment.field("left").filter(|n| n.kind_name() == "identifier")?;
+    let right = assignment.field("right")?;
     Some((text(left, source), right))
 }
 
@@ -168,9 +169,7 @@ fn collect_import(node: Node, source: &str, imports: &mut HashMap<String, Bindin
                 imports.insert(head.to_string(), Binding::Module(head.to_string()));
             }
             "aliased_import" => {
-                if let (Some(name), Some(alias)) =
-                    (child.child_by_field_name("name"), child.child_by_field_name("alias"))
-                {
+                if let (Some(name), Some(alias)) = (child.field("name"), child.field("alias")) {
                     imports.insert(text(alias, source).to_string(), Binding::Module(text(name, source).to_string()));
                 }
             }
@@ -180,12 +179,12 @@ fn collect_import(node: Node, source: &str, imports: &mut HashMap<String, Bindin
 }
 
 fn collect_from_import(node: Node, source: &str, imports: &mut HashMap<String, Binding>) {
-    let Some(module) = node.child_by_field_name("module_name") else { return };
+    let Some(module) = node.field("module_name") else { return };
     let module_text: String = text(module, source).chars().filter(|c| !c.is_whitespace()).collect();
     let mut cursor = node.walk();
     for child in node.children_by_field_name("name", &mut cursor) {
         let (name, alias) = match child.kind_name() {
-            "aliased_import" => match (child.child_by_field_name("name"), child.child_by_field_name("alias")) {
+            "aliased_import" => match (child.field("name"), child.field("alias")) {
                 (Some(name), Some(alias)) => (text(name, source), text(alias, source)),
                 _ => continue,
             },

@@ -25,6 +25,50 @@ impl NodeKind for Node<'_> {
     }
 }
 
+/// The grammar's field names this crate asks for, and their ids, read once.
+const FIELD_NAMES: [&str; 18] = [
+    "alias",
+    "arguments",
+    "attribute",
+    "body",
+    "condition",
+    "definition",
+    "function",
+    "key",
+    "left",
+    "module_name",
+    "name",
+    "object",
+    "parameters",
+    "return_type",
+    "right",
+    "subscript",
+    "type",
+    "value",
+];
+
+static FIELD_IDS: LazyLock<[Option<std::num::NonZeroU16>; FIELD_NAMES.len()]> = LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    FIELD_NAMES.map(|name| language.field_id_for_name(name))
+});
+
+/// A node's child in a field, by the field's name (`"function"`, `"body"`),
+/// its id found in a table made once: tree-sitter's own
+/// `Node::child_by_field_name` compares the name with every field name of the
+/// grammar on each call.
+pub trait Field<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>>;
+}
+
+impl<'t> Field<'t> for Node<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        match FIELD_NAMES.iter().position(|&known| known == name) {
+            Some(index) => self.child_by_field_id(FIELD_IDS[index]?.get()),
+            None => self.child_by_field_name(name),
+        }
+    }
+}
+
 /// The source text of `node`.
 pub fn text<'a>(node: Node, source: &'a str) -> &'a str {
     &source[node.byte_range()]
@@ -77,13 +121,13 @@ fn walk<'t>(node: Node<'t>, include_root: bool, enter: impl Fn(&Node<'t>) -> boo
 
 /// The function definition's statements (its `block`), comments excluded.
 pub fn body_statements(function: Node) -> Vec<Node> {
-    function.child_by_field_name("body").map(named_children).unwrap_or_default()
+    function.field("body").map(named_children).unwrap_or_default()
 }
 
 /// The definition a decorated definition wraps, or the node itself.
 pub fn undecorated(node: Node) -> Node {
     if node.kind_name() == "decorated_definition" {
-        node.child_by_field_name("definition").unwrap_or(node)
+        node.field("definition").unwrap_or(node)
     } else {
         node
     }
@@ -114,14 +158,14 @@ pub fn parameter_name<'a>(param: Node, source: &'a str) -> Option<&'a str> {
         "typed_parameter" => {
             named_children(param).into_iter().find(|n| n.kind_name() == "identifier").map(|n| text(n, source))
         }
-        "default_parameter" | "typed_default_parameter" => param.child_by_field_name("name").map(|n| text(n, source)),
+        "default_parameter" | "typed_default_parameter" => param.field("name").map(|n| text(n, source)),
         _ => None,
     }
 }
 
 /// The names of a function's positional parameters, in order.
 pub fn positional_parameters<'a>(function: Node, source: &'a str) -> Vec<&'a str> {
-    let Some(params) = function.child_by_field_name("parameters") else { return Vec::new() };
+    let Some(params) = function.field("parameters") else { return Vec::new() };
     let mut out = Vec::new();
     for param in named_children(params) {
         match param.kind_name() {
@@ -143,9 +187,7 @@ pub fn is_async(function: Node) -> bool {
 
 /// Whether the function's own body yields (a generator or async generator).
 pub fn is_generator(function: Node) -> bool {
-    function
-        .child_by_field_name("body")
-        .is_some_and(|body| same_scope_descendants(body).iter().any(|n| n.kind_name() == "yield"))
+    function.field("body").is_some_and(|body| same_scope_descendants(body).iter().any(|n| n.kind_name() == "yield"))
 }
 
 /// The value of a plain string literal (no prefix games), for names like `"voice.session"`.
@@ -165,18 +207,17 @@ pub fn string_value<'a>(node: Node, source: &'a str) -> Option<&'a str> {
 
 /// The keyword argument `name` of a call, with its name read from `source`.
 pub fn keyword_argument<'t>(call: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.field("arguments")?;
     named_children(args).into_iter().find_map(|arg| {
-        (arg.kind_name() == "keyword_argument"
-            && arg.child_by_field_name("name").map(|n| text(n, source)) == Some(name))
-        .then(|| arg.child_by_field_name("value"))
-        .flatten()
+        (arg.kind_name() == "keyword_argument" && arg.field("name").map(|n| text(n, source)) == Some(name))
+            .then(|| arg.field("value"))
+            .flatten()
     })
 }
 
 /// The first positional argument of a call.
 pub fn first_positional(call: Node) -> Option<Node> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.field("arguments")?;
     named_children(args).into_iter().next().filter(|a| {
         !matches!(a.kind_name(), "keyword_argument" | "list_splat" | "dictionary_splat" | "parenthesized_list_splat")
     })
@@ -236,14 +277,14 @@ pub fn indentation_at(source: &str, offset: usize) -> Option<&str> {
 
 /// `name`, or `Class.name` for a method.
 pub fn symbol(function: Node, source: &str) -> String {
-    let name = function.child_by_field_name("name").map_or("?", |n| text(n, source)).to_string();
+    let name = function.field("name").map_or("?", |n| text(n, source)).to_string();
     let class = function
         .parent()
         .and_then(|p| if p.kind_name() == "decorated_definition" { p.parent() } else { Some(p) })
         .filter(|p| p.kind_name() == "block")
         .and_then(|b| b.parent())
         .filter(|c| c.kind_name() == "class_definition")
-        .and_then(|c| c.child_by_field_name("name"));
+        .and_then(|c| c.field("name"));
     match class {
         Some(class) => format!("{}.{name}", text(class, source)),
         None => name,
@@ -268,15 +309,13 @@ pub fn visible_definition<'t>(site: Node<'t>, name: &str, source: &str, module_l
     let mut scope = site.parent();
     while let Some(node) = scope {
         let body = match node.kind_name() {
-            "function_definition" => node.child_by_field_name("body"),
+            "function_definition" => node.field("body"),
             "module" if module_level => Some(node),
             _ => None,
         };
         for statement in body.map(named_children).unwrap_or_default() {
             let def = undecorated(statement);
-            if def.kind_name() == "function_definition"
-                && def.child_by_field_name("name").is_some_and(|n| text(n, source) == name)
-            {
+            if def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == name) {
                 return Some(def);
             }
         }

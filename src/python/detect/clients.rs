@@ -4,6 +4,7 @@
 //! return, `self._client = ...` in the class, a module-level `try`. Nothing is
 //! guessed: a client whose origin cannot be read is not a client.
 
+use crate::python::syntax::Field;
 use tree_sitter::Node;
 
 use crate::llm::provider_from_base_url;
@@ -118,8 +119,8 @@ fn constant_string<'s>(node: Node, source: &'s str, semantics: &Semantics) -> Op
 
 /// `boto3.client("bedrock-runtime")`, or `.client("bedrock-runtime")` of a boto3 session.
 fn bedrock_client(call: Node, source: &str, semantics: &Semantics) -> Option<Client> {
-    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
-    if text(function.child_by_field_name("attribute")?, source) != "client" {
+    let function = call.field("function").filter(|f| f.kind_name() == "attribute")?;
+    if text(function.field("attribute")?, source) != "client" {
         return None;
     }
     let service = keyword_argument(call, "service_name", source).or_else(|| first_positional(call))?;
@@ -146,8 +147,8 @@ fn resolve_depth(expr: Node, source: &str, semantics: &Semantics, depth: usize) 
         "call" => constructed(expr, source, semantics).or_else(|| getter(expr, source, semantics, depth)),
         "identifier" => name(expr, text(expr, source), source, semantics, depth),
         "attribute" => {
-            let object = expr.child_by_field_name("object")?;
-            let attribute = text(expr.child_by_field_name("attribute")?, source);
+            let object = expr.field("object")?;
+            let attribute = text(expr.field("attribute")?, source);
             if object.kind_name() == "identifier" && text(object, source) == "self" {
                 return self_attribute(expr, attribute, source, semantics, depth);
             }
@@ -168,7 +169,7 @@ fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usiz
             if let Some(client) = parameter(node, name, source, semantics) {
                 return Some(client);
             }
-            if let Some(body) = node.child_by_field_name("body") {
+            if let Some(body) = node.field("body") {
                 if let Some(client) = assigned_in(&same_scope_descendants(body), name, source, semantics, depth) {
                     return Some(client);
                 }
@@ -181,33 +182,33 @@ fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usiz
 
 fn assigned_in(nodes: &[Node], name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     nodes.iter().copied().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
-        let left = assignment.child_by_field_name("left")?;
+        let left = assignment.field("left")?;
         if left.kind_name() != "identifier" || text(left, source) != name {
             return None;
         }
-        if let Some(annotation) = assignment.child_by_field_name("type") {
+        if let Some(annotation) = assignment.field("type") {
             if let Some(client) = annotated(annotation, source, semantics) {
                 return Some(client);
             }
         }
-        resolve_depth(assignment.child_by_field_name("right")?, source, semantics, depth + 1)
+        resolve_depth(assignment.field("right")?, source, semantics, depth + 1)
     })
 }
 
 fn parameter(function: Node, name: &str, source: &str, semantics: &Semantics) -> Option<Client> {
-    let params = function.child_by_field_name("parameters")?;
+    let params = function.field("parameters")?;
     named_children(params).into_iter().find_map(|param| {
         if !matches!(param.kind_name(), "typed_parameter" | "typed_default_parameter") {
             return None;
         }
         let param_name = match param.kind_name() {
             "typed_parameter" => named_children(param).into_iter().find(|n| n.kind_name() == "identifier")?,
-            _ => param.child_by_field_name("name")?,
+            _ => param.field("name")?,
         };
         if text(param_name, source) != name {
             return None;
         }
-        annotated(param.child_by_field_name("type")?, source, semantics)
+        annotated(param.field("type")?, source, semantics)
     })
 }
 
@@ -221,12 +222,12 @@ fn annotated(annotation: Node, source: &str, semantics: &Semantics) -> Option<Cl
 
 /// `get_client()`: a module-level function whose return annotation or returned value is a client.
 fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
-    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "identifier")?;
+    let function = call.field("function").filter(|f| f.kind_name() == "identifier")?;
     let def = *semantics.functions.get(text(function, source))?;
-    if let Some(client) = def.child_by_field_name("return_type").and_then(|t| annotated(t, source, semantics)) {
+    if let Some(client) = def.field("return_type").and_then(|t| annotated(t, source, semantics)) {
         return Some(client);
     }
-    let body = def.child_by_field_name("body")?;
+    let body = def.field("body")?;
     same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
         let value = ret.named_child(0)?;
         resolve_depth(value, source, semantics, depth + 1)
@@ -243,29 +244,27 @@ fn self_attribute(site: Node, attribute: &str, source: &str, semantics: &Semanti
         class = node.parent();
     }
     let class = class?;
-    let body = class.child_by_field_name("body")?;
+    let body = class.field("body")?;
     for statement in named_children(body) {
         if let Some(assignment) = statement.named_child(0).filter(|n| n.kind_name() == "assignment") {
-            let left = assignment.child_by_field_name("left");
+            let left = assignment.field("left");
             if left.is_some_and(|l| l.kind_name() == "identifier" && text(l, source) == attribute) {
-                if let Some(client) =
-                    assignment.child_by_field_name("type").and_then(|t| annotated(t, source, semantics))
-                {
+                if let Some(client) = assignment.field("type").and_then(|t| annotated(t, source, semantics)) {
                     return Some(client);
                 }
             }
         }
     }
     descendants(body).into_iter().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
-        let left = assignment.child_by_field_name("left").filter(|l| l.kind_name() == "attribute")?;
-        let is_self = left.child_by_field_name("object").is_some_and(|o| text(o, source) == "self");
-        let same = left.child_by_field_name("attribute").is_some_and(|a| text(a, source) == attribute);
+        let left = assignment.field("left").filter(|l| l.kind_name() == "attribute")?;
+        let is_self = left.field("object").is_some_and(|o| text(o, source) == "self");
+        let same = left.field("attribute").is_some_and(|a| text(a, source) == attribute);
         if !(is_self && same) {
             return None;
         }
-        if let Some(client) = assignment.child_by_field_name("type").and_then(|t| annotated(t, source, semantics)) {
+        if let Some(client) = assignment.field("type").and_then(|t| annotated(t, source, semantics)) {
             return Some(client);
         }
-        resolve_depth(assignment.child_by_field_name("right")?, source, semantics, depth + 1)
+        resolve_depth(assignment.field("right")?, source, semantics, depth + 1)
     })
 }

@@ -8,6 +8,7 @@
 //! twilio.messages.create(to=..., body=...)                                    # not a provider: left alone
 //! ```
 
+use crate::python::syntax::Field;
 use tree_sitter::Node;
 
 use super::clients::{self, Client, Shape};
@@ -46,7 +47,7 @@ pub fn find<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<LlmCall<'t>> {
 }
 
 fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<LlmCall<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     if let Some(litellm) = litellm(call, function, source, semantics) {
         return Some(litellm);
     }
@@ -55,8 +56,8 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
     let mut path: Vec<&str> = Vec::new();
     let mut object = function;
     while object.kind_name() == "attribute" {
-        path.insert(0, text(object.child_by_field_name("attribute")?, source));
-        object = object.child_by_field_name("object")?;
+        path.insert(0, text(object.field("attribute")?, source));
+        object = object.field("object")?;
         let Some(client) = possible_method(&path).then(|| clients::resolve(object, source, semantics)).flatten() else {
             continue;
         };

@@ -10,6 +10,7 @@
 //! from .agent import entrypoint                               # defined in another module
 //! ```
 
+use crate::python::syntax::Field;
 use tree_sitter::Node;
 
 use crate::python::semantics::{is_livekit_agents, simple_assignment, Binding, Semantics};
@@ -92,11 +93,11 @@ fn worker_options(call: Node, source: &str, semantics: &Semantics) -> Option<Reg
 }
 
 fn rtc_session_call(call: Node, source: &str, semantics: &Semantics) -> Option<Registration> {
-    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
-    if text(function.child_by_field_name("attribute")?, source) != "rtc_session" {
+    let function = call.field("function").filter(|f| f.kind_name() == "attribute")?;
+    if text(function.field("attribute")?, source) != "rtc_session" {
         return None;
     }
-    let server_import = agent_server(function.child_by_field_name("object")?, source, semantics)?;
+    let server_import = agent_server(function.field("object")?, source, semantics)?;
     match call.parent() {
         Some(decorator) if decorator.kind_name() == "decorator" => {
             let def = decorated_function(decorator)?;
@@ -112,10 +113,10 @@ fn rtc_session_call(call: Node, source: &str, semantics: &Semantics) -> Option<R
 
 fn bare_rtc_session_decorator(decorator: Node, source: &str, semantics: &Semantics) -> Option<Registration> {
     let expr = named_children(decorator).into_iter().next().filter(|e| e.kind_name() == "attribute")?;
-    if text(expr.child_by_field_name("attribute")?, source) != "rtc_session" {
+    if text(expr.field("attribute")?, source) != "rtc_session" {
         return None;
     }
-    let server_import = agent_server(expr.child_by_field_name("object")?, source, semantics)?;
+    let server_import = agent_server(expr.field("object")?, source, semantics)?;
     let def = decorated_function(decorator)?;
     let target = Target::Local { def_start: def.start_byte(), method: false };
     Some(site(Form::RtcSessionDecorator, decorator, target, false, server_import))
@@ -198,8 +199,8 @@ fn resolve(expr: Node, source: &str, semantics: &Semantics, via_partial: bool) -
             }
         }
         "attribute" => {
-            let object = expr.child_by_field_name("object")?;
-            let attribute = text(expr.child_by_field_name("attribute")?, source);
+            let object = expr.field("object")?;
+            let attribute = text(expr.field("attribute")?, source);
             if object.kind_name() == "identifier" {
                 match semantics.imports.get(text(object, source)) {
                     Some(Binding::Module(module)) => {
@@ -227,10 +228,9 @@ fn resolve(expr: Node, source: &str, semantics: &Semantics, via_partial: bool) -
 /// only class of the module with such a method.
 fn bound_method<'t>(object: Node, method: &str, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
     let method_of = |class: Node<'t>| -> Option<Node<'t>> {
-        let body = class.child_by_field_name("body")?;
+        let body = class.field("body")?;
         named_children(body).into_iter().map(undecorated).find(|def| {
-            def.kind_name() == "function_definition"
-                && def.child_by_field_name("name").is_some_and(|n| text(n, source) == method)
+            def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == method)
         })
     };
     if object.kind_name() == "identifier" {
@@ -243,7 +243,7 @@ fn bound_method<'t>(object: Node, method: &str, source: &str, semantics: &Semant
                 if target != name || value.kind_name() != "call" {
                     continue;
                 }
-                let class_name = value.child_by_field_name("function").map(|f| text(f, source));
+                let class_name = value.field("function").map(|f| text(f, source));
                 if let Some(class) = class_name.and_then(|c| semantics.classes.get(c)) {
                     return method_of(*class);
                 }

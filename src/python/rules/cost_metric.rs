@@ -1,6 +1,7 @@
 //! VOF012: a metric or attribute about cost.
 
 use super::{Context, Rule, Violation};
+use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{descendants, first_positional, string_value, text};
 
@@ -19,10 +20,10 @@ pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
     for call in cx.semantics.calls.iter().copied() {
-        let Some(function) = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+        let Some(function) = call.field("function").filter(|f| f.kind_name() == "attribute") else {
             continue;
         };
-        let method = function.child_by_field_name("attribute").map_or("", |a| text(a, source));
+        let method = function.field("attribute").map_or("", |a| text(a, source));
         let named = first_positional(call).and_then(|a| string_value(a, source).map(|s| (a, s)));
         if method.starts_with("create_") || method == "set_attribute" {
             if let Some((node, name)) = named.filter(|(_, n)| n.to_lowercase().contains("cost")) {
@@ -35,10 +36,10 @@ pub fn check(cx: &Context) -> Vec<Violation> {
             }
         }
         if TELEMETRY_CALLS.contains(&method) || method.starts_with("create_") {
-            let Some(arguments) = call.child_by_field_name("arguments") else { continue };
+            let Some(arguments) = call.field("arguments") else { continue };
             for dict in descendants(arguments).into_iter().filter(|n| n.kind_name() == "dictionary") {
                 for pair in descendants(dict).into_iter().filter(|n| n.kind_name() == "pair") {
-                    let Some(key) = pair.child_by_field_name("key") else { continue };
+                    let Some(key) = pair.field("key") else { continue };
                     if let Some(name) = string_value(key, source).filter(|k| k.to_lowercase().contains("cost")) {
                         out.push(Violation {
                             code: RULE.code,

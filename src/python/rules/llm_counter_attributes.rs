@@ -1,6 +1,7 @@
 //! VOF014: LLM token counters without the attribute set.
 
 use super::{dict_keys, instruments, Context, Rule, Violation};
+use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{named_children, text};
 
@@ -24,20 +25,20 @@ pub(super) fn token_counter_adds<'s, 't>(cx: &Context<'s, 't>) -> Vec<(tree_sitt
         .iter()
         .copied()
         .filter_map(|call| {
-            let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
-            let object = text(function.child_by_field_name("object")?, source);
-            let method = text(function.child_by_field_name("attribute")?, source);
+            let function = call.field("function").filter(|f| f.kind_name() == "attribute")?;
+            let object = text(function.field("object")?, source);
+            let method = text(function.field("attribute")?, source);
             if method != "add" || !counters.iter().any(|c| c == object) {
                 return None;
             }
-            let args = named_children(call.child_by_field_name("arguments")?);
+            let args = named_children(call.field("arguments")?);
             let attributes = args.get(1).copied().or_else(|| {
                 args.iter()
                     .find(|a| {
                         a.kind_name() == "keyword_argument"
-                            && a.child_by_field_name("name").is_some_and(|n| text(n, source) == "attributes")
+                            && a.field("name").is_some_and(|n| text(n, source) == "attributes")
                     })
-                    .and_then(|a| a.child_by_field_name("value"))
+                    .and_then(|a| a.field("value"))
             });
             Some((call, attributes.and_then(|a| dict_keys(a, source))))
         })

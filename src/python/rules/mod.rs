@@ -16,6 +16,7 @@ mod shutdown_session_end_span;
 mod span_decorator_on_generator;
 mod transport_span_name;
 
+use crate::python::syntax::Field;
 use tree_sitter::Node;
 
 use super::semantics::Semantics;
@@ -143,8 +144,8 @@ pub(crate) fn span_name<'s>(call: Node, source: &'s str) -> Option<&'s str> {
     if call.kind_name() != "call" {
         return None;
     }
-    let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
-    let method = text(function.child_by_field_name("attribute")?, source);
+    let function = call.field("function").filter(|f| f.kind_name() == "attribute")?;
+    let method = text(function.field("attribute")?, source);
     if !matches!(method, "start_span" | "start_as_current_span") {
         return None;
     }
@@ -157,8 +158,8 @@ pub(crate) fn instruments<'s>(cx: &Context<'s, '_>) -> Vec<(String, &'s str)> {
         .assignments
         .iter()
         .filter_map(|(name, value)| {
-            let function = value.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
-            let method = text(function.child_by_field_name("attribute")?, cx.source);
+            let function = value.field("function").filter(|f| f.kind_name() == "attribute")?;
+            let method = text(function.field("attribute")?, cx.source);
             if !method.starts_with("create_") {
                 return None;
             }
@@ -184,15 +185,15 @@ pub(crate) fn dict_keys<'s>(arg: Node, source: &'s str) -> Option<Vec<&'s str>> 
             descendants(scope?)
                 .into_iter()
                 .filter(|n| n.kind_name() == "assignment")
-                .filter(|a| a.child_by_field_name("left").is_some_and(|l| text(l, source) == name))
-                .filter_map(|a| a.child_by_field_name("right"))
+                .filter(|a| a.field("left").is_some_and(|l| text(l, source) == name))
+                .filter_map(|a| a.field("right"))
                 .find(|r| r.kind_name() == "dictionary")?
         }
         _ => return None,
     };
     let mut keys = Vec::new();
     for pair in descendants(dict).into_iter().filter(|n| n.kind_name() == "pair" && n.parent() == Some(dict)) {
-        keys.push(string_value(pair.child_by_field_name("key")?, source)?);
+        keys.push(string_value(pair.field("key")?, source)?);
     }
     if descendants(dict).iter().any(|n| n.kind_name() == "dictionary_splat" && n.parent() == Some(dict)) {
         return None; // `**base`: the keys are not all visible

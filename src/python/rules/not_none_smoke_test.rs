@@ -1,6 +1,7 @@
 //! VOF017: a smoke test that only asserts telemetry objects are not `None`.
 
 use super::{Context, Rule, Violation};
+use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{same_scope_descendants, text};
 
@@ -22,8 +23,8 @@ pub fn check(cx: &Context) -> Vec<Violation> {
     }
     let mut out = Vec::new();
     for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "function_definition") {
-        let Some(name) = function.child_by_field_name("name").map(|n| text(n, source)) else { continue };
-        let Some(body) = function.child_by_field_name("body") else { continue };
+        let Some(name) = function.field("name").map(|n| text(n, source)) else { continue };
+        let Some(body) = function.field("body") else { continue };
         if !name.starts_with("test") {
             continue;
         }
@@ -33,7 +34,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
             .filter_map(|n| match n.kind_name() {
                 "assert_statement" => n.named_child(0).map(|c| text(c, source)),
                 "call" if text(*n, source).contains("assertIsNotNone(") => Some(text(*n, source)),
-                "call" if n.child_by_field_name("function").is_some_and(|f| text(f, source).contains(".assert")) => {
+                "call" if n.field("function").is_some_and(|f| text(f, source).contains(".assert")) => {
                     Some(text(*n, source))
                 }
                 _ => None,

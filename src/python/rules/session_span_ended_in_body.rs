@@ -1,6 +1,7 @@
 //! VOF011: a session span ended inside the entrypoint body.
 
 use super::{span_name, Context, Rule, Violation};
+use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{keyword_argument, same_scope_descendants, text};
 
@@ -20,13 +21,12 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         return out;
     }
     for function in cx.semantics.nodes.iter().copied().filter(|n| n.kind_name() == "function_definition") {
-        let Some(body) = function.child_by_field_name("body") else { continue };
+        let Some(body) = function.field("body") else { continue };
         let nodes = same_scope_descendants(body);
         let mut spans = Vec::new();
         for node in &nodes {
             if node.kind_name() == "assignment" {
-                if let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right"))
-                {
+                if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
                     if span_name(right, source) == Some("voice.session") {
                         spans.push(text(left, source).to_string());
                     }
@@ -49,11 +49,11 @@ pub fn check(cx: &Context) -> Vec<Violation> {
             if node.kind_name() != "call" {
                 continue;
             }
-            let Some(callee) = node.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+            let Some(callee) = node.field("function").filter(|f| f.kind_name() == "attribute") else {
                 continue;
             };
-            let method = callee.child_by_field_name("attribute").map_or("", |a| text(a, source));
-            let object = callee.child_by_field_name("object").map_or("", |o| text(o, source));
+            let method = callee.field("attribute").map_or("", |a| text(a, source));
+            let object = callee.field("object").map_or("", |o| text(o, source));
             if method == "end" && spans.iter().any(|s| s == object) {
                 out.push(Violation {
                     code: RULE.code,
@@ -64,7 +64,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
                 });
             }
             if method == "use_span" {
-                let first = node.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+                let first = node.field("arguments").and_then(|a| a.named_child(0));
                 let ends = keyword_argument(*node, "end_on_exit", source).map(|v| text(v, source));
                 if first.is_some_and(|f| spans.iter().any(|s| s == text(f, source))) && ends != Some("False") {
                     out.push(Violation {

@@ -1,6 +1,7 @@
 //! VOF010: a short `voice.session.end`-style span opened in a shutdown callback.
 
 use super::{span_name, Context, Rule, Violation};
+use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{descendants, first_positional, text, visible_definition};
 
@@ -16,10 +17,10 @@ pub fn check(cx: &Context) -> Vec<Violation> {
     let source = cx.source;
     let mut out = Vec::new();
     for call in cx.semantics.calls.iter().copied() {
-        let Some(function) = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+        let Some(function) = call.field("function").filter(|f| f.kind_name() == "attribute") else {
             continue;
         };
-        if function.child_by_field_name("attribute").is_none_or(|a| text(a, source) != "add_shutdown_callback") {
+        if function.field("attribute").is_none_or(|a| text(a, source) != "add_shutdown_callback") {
             continue;
         }
         let Some(callback) = first_positional(call).filter(|a| a.kind_name() == "identifier") else { continue };

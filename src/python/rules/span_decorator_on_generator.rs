@@ -1,6 +1,7 @@
 //! VOF015: a `start_as_current_span` decorator on a generator.
 
 use super::{Context, Rule, Violation};
+use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{decorators, is_generator, text};
 
@@ -26,7 +27,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
                     at: d.start_byte(),
                     message: format!(
                         "span decorator on the generator `{}`: the span ends before iteration starts",
-                        function.child_by_field_name("name").map_or("?", |n| text(n, source))
+                        function.field("name").map_or("?", |n| text(n, source))
                     ),
                 },
             )

@@ -2,6 +2,7 @@
 
 use super::{span_name, Context, Rule, Violation};
 use crate::llm::operation_name;
+use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{enclosing_function, first_positional, text};
 
@@ -41,7 +42,7 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         }
         let operation = decorated_function(call)
             .or_else(|| enclosing_function(call))
-            .and_then(|f| f.child_by_field_name("name"))
+            .and_then(|f| f.field("name"))
             .map_or("generate".to_string(), |n| operation_name(text(n, source)));
         let at = first_positional(call).map_or(call.start_byte(), |a| a.start_byte());
         out.push(Violation {
@@ -56,5 +57,5 @@ pub fn check(cx: &Context) -> Vec<Violation> {
 /// The function a decorator call decorates.
 fn decorated_function(call: tree_sitter::Node) -> Option<tree_sitter::Node> {
     let decorator = call.parent().filter(|p| p.kind_name() == "decorator")?;
-    decorator.parent()?.child_by_field_name("definition")
+    decorator.parent()?.field("definition")
 }

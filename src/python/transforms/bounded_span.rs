@@ -19,6 +19,7 @@
 //! get a diagnostic instead. A function that already has a span decorator is
 //! left alone, and so are methods and functions of other modules.
 
+use crate::python::syntax::Field;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -47,12 +48,12 @@ pub fn helper_calls<'t>(
     semantics: &Semantics<'t>,
     entrypoints: &[Node<'t>],
 ) -> Vec<HelperCall<'t>> {
-    let Some(body) = entrypoint.child_by_field_name("body") else { return Vec::new() };
+    let Some(body) = entrypoint.field("body") else { return Vec::new() };
     same_scope_descendants(body)
         .into_iter()
         .filter(|n| n.kind_name() == "call")
         .filter_map(|call| {
-            let function = call.child_by_field_name("function").filter(|f| f.kind_name() == "identifier")?;
+            let function = call.field("function").filter(|f| f.kind_name() == "identifier")?;
             let helper = *semantics.functions.get(text(function, source))?;
             (!entrypoints.contains(&helper)).then_some(HelperCall { call, helper })
         })
@@ -68,7 +69,7 @@ pub enum Outcome {
 
 /// The span name for a helper: `voice.` and its name without leading underscores.
 pub fn span_name(helper: Node, source: &str) -> String {
-    let name = helper.child_by_field_name("name").map_or("helper", |n| text(n, source));
+    let name = helper.field("name").map_or("helper", |n| text(n, source));
     format!("voice.{}", name.trim_start_matches('_'))
 }
 

@@ -25,6 +25,7 @@
 //! it names the provider instead. The tenant is read from the session's
 //! context when the handler is made. Handlers are sync: LiveKit refuses async ones.
 
+use crate::python::syntax::Field;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -55,12 +56,10 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreat
         .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
         .filter_map(|call| {
             let assignment = call.parent().filter(|p| p.kind_name() == "assignment")?;
-            if assignment.child_by_field_name("right") != Some(call) {
+            if assignment.field("right") != Some(call) {
                 return None;
             }
-            let target = assignment
-                .child_by_field_name("left")
-                .filter(|l| matches!(l.kind_name(), "identifier" | "attribute"))?;
+            let target = assignment.field("left").filter(|l| matches!(l.kind_name(), "identifier" | "attribute"))?;
             let statement = assignment.parent().filter(|p| p.kind_name() == "expression_statement")?;
             let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind_name() {
                 "call" => livekit_llm(llm, source, semantics),
@@ -79,11 +78,11 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreat
 fn already_subscribed(creation: &SessionCreation, calls: &[Node], source: &str) -> bool {
     let target = text(creation.target, source);
     calls.iter().any(|&n| {
-        let Some(function) = n.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+        let Some(function) = n.field("function").filter(|f| f.kind_name() == "attribute") else {
             return false;
         };
-        let on = function.child_by_field_name("attribute").is_some_and(|a| text(a, source) == "on");
-        let same = function.child_by_field_name("object").is_some_and(|o| text(o, source) == target);
+        let on = function.field("attribute").is_some_and(|a| text(a, source) == "on");
+        let same = function.field("object").is_some_and(|o| text(o, source) == target);
         on && same && {
             let t = text(n, source);
             t.contains("framework_llm_usage(") || t.contains("framework_llm_metrics(")
@@ -145,14 +144,12 @@ pub fn plan(
 /// The session's variable, or `Class.attribute` for `self.attribute`.
 fn call_site(creation: &SessionCreation, source: &str) -> String {
     let target = creation.target;
-    if target.kind_name() == "attribute"
-        && target.child_by_field_name("object").is_some_and(|o| text(o, source) == "self")
-    {
+    if target.kind_name() == "attribute" && target.field("object").is_some_and(|o| text(o, source) == "self") {
         let mut node = target.parent();
         while let Some(n) = node {
             if n.kind_name() == "class_definition" {
-                let class = n.child_by_field_name("name").map_or("", |c| text(c, source));
-                let attribute = target.child_by_field_name("attribute").map_or("", |a| text(a, source));
+                let class = n.field("name").map_or("", |c| text(c, source));
+                let attribute = target.field("attribute").map_or("", |a| text(a, source));
                 return format!("{class}.{attribute}");
             }
             node = n.parent();

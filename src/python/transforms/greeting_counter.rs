@@ -17,6 +17,7 @@
 //! `return await greet()`) has no point at which it is known to be complete:
 //! it is reported, not counted.
 
+use crate::python::syntax::Field;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -31,14 +32,13 @@ use crate::python::transforms::session_span::SessionSpan;
 
 /// Whether a helper delivers the greeting.
 pub fn is_greeting(helper: Node, source: &str) -> bool {
-    let named = helper.child_by_field_name("name").is_some_and(|n| text(n, source).to_lowercase().contains("greet"));
-    let says = helper.child_by_field_name("body").is_some_and(|body| {
+    let named = helper.field("name").is_some_and(|n| text(n, source).to_lowercase().contains("greet"));
+    let says = helper.field("body").is_some_and(|body| {
         same_scope_descendants(body).into_iter().any(|n| {
             n.kind_name() == "call"
-                && n.child_by_field_name("function").is_some_and(|f| {
+                && n.field("function").is_some_and(|f| {
                     f.kind_name() == "attribute"
-                        && f.child_by_field_name("attribute")
-                            .is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
+                        && f.field("attribute").is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
                 })
         })
     });

@@ -40,6 +40,7 @@
 //! statement that yields (the span would stay current across the yield); a
 //! call in a lambda that is not run right away.
 
+use crate::python::syntax::Field;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -163,7 +164,7 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         let function = enclosing_function(statement);
         let call_site = function.map_or_else(|| "<module>".to_string(), |f| symbol(f, source));
         let operation = function
-            .and_then(|f| f.child_by_field_name("name"))
+            .and_then(|f| f.field("name"))
             .map_or_else(|| "call".to_string(), |n| operation_name(text(n, source)));
         let overrides = cx.overrides.get(&call_site);
         let span = overrides.and_then(|o| o.span.clone()).unwrap_or_else(|| format!("llm.{operation}"));
@@ -248,10 +249,10 @@ fn already_instrumented(call: Node, source: &str) -> bool {
             if n.kind_name() != "call" {
                 return false;
             }
-            let Some(function) = n.child_by_field_name("function") else { return false };
+            let Some(function) = n.field("function") else { return false };
             let name = match function.kind_name() {
                 "identifier" => text(function, source),
-                "attribute" => function.child_by_field_name("attribute").map_or("", |a| text(a, source)),
+                "attribute" => function.field("attribute").map_or("", |a| text(a, source)),
                 _ => "",
             };
             name.ends_with("llm_span")
@@ -263,8 +264,7 @@ fn already_instrumented(call: Node, source: &str) -> bool {
     while let Some(n) = node {
         let instrumented = match n.kind_name() {
             "with_statement" => {
-                let in_body =
-                    n.child_by_field_name("body").is_some_and(|b| b.byte_range().contains(&call.start_byte()));
+                let in_body = n.field("body").is_some_and(|b| b.byte_range().contains(&call.start_byte()));
                 let mut cursor = n.walk();
                 in_body && n.children(&mut cursor).filter(|c| c.kind_name() == "with_clause").any(llm_span)
             }
@@ -292,13 +292,12 @@ fn wrapped_statement<'t>(
         Returns::Stream => {
             // bedrock: `client.converse_stream(...)["stream"]`
             if let Some(parent) = wrapped.parent().filter(|p| p.kind_name() == "subscript") {
-                if parent.child_by_field_name("value") == Some(wrapped) {
+                if parent.field("value") == Some(wrapped) {
                     wrapped = parent;
                 }
             }
-            let for_loop = wrapped
-                .parent()
-                .filter(|p| p.kind_name() == "for_statement" && p.child_by_field_name("right") == Some(wrapped));
+            let for_loop =
+                wrapped.parent().filter(|p| p.kind_name() == "for_statement" && p.field("right") == Some(wrapped));
             if let Some((with_statement, iterable)) = opened_then_looped(wrapped, source) {
                 check_no_yield(with_statement)?;
                 return Ok((with_statement, with_statement, iterable));
@@ -357,7 +356,7 @@ fn wrapped_statement<'t>(
                             .parent()
                             .filter(|p| p.kind_name() == "argument_list")
                             .and_then(|p| p.parent())
-                            .and_then(|c| c.child_by_field_name("function"))
+                            .and_then(|c| c.field("function"))
                             .is_some_and(|f| {
                                 let t = text(f, source);
                                 t.ends_with("to_thread") || t.ends_with("run_in_executor") || t.ends_with("run_sync")
@@ -392,10 +391,10 @@ fn wrapped_statement<'t>(
 /// with `stream` used nowhere else: the assignment and the loop, both to be wrapped.
 fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
     let assignment = wrapped.parent().filter(|p| p.kind_name() == "assignment")?;
-    if assignment.child_by_field_name("right") != Some(wrapped) {
+    if assignment.field("right") != Some(wrapped) {
         return None;
     }
-    let target = assignment.child_by_field_name("left").filter(|l| l.kind_name() == "identifier")?;
+    let target = assignment.field("left").filter(|l| l.kind_name() == "identifier")?;
     let name = text(target, source);
     let statement = assignment.parent().filter(|p| p.kind_name() == "expression_statement")?;
     let block = statement.parent()?;
@@ -418,9 +417,7 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
             continue;
         }
         let is_loop = sibling.kind_name() == "for_statement"
-            && sibling
-                .child_by_field_name("right")
-                .is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name)
+            && sibling.field("right").is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name)
             && uses.len() == 1;
         if !is_loop || for_loop.is_some() {
             return None;
@@ -434,18 +431,18 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
 /// uses `stream` nowhere else: the `with` statement, and the loop's iterable to wrap.
 fn opened_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
     let pattern = wrapped.parent().filter(|p| p.kind_name() == "as_pattern")?;
-    let alias = pattern.child_by_field_name("alias")?;
+    let alias = pattern.field("alias")?;
     let name = descendants(alias).into_iter().find(|n| n.kind_name() == "identifier").map(|n| text(n, source))?;
     let statement = pattern.parent().filter(|p| p.kind_name() == "with_item")?.parent()?.parent()?;
     if statement.kind_name() != "with_statement" {
         return None;
     }
-    let body = statement.child_by_field_name("body")?;
+    let body = statement.field("body")?;
     let uses: Vec<Node> =
         descendants(body).into_iter().filter(|n| n.kind_name() == "identifier" && text(*n, source) == name).collect();
     let [only] = uses.as_slice() else { return None };
     let for_loop = only.parent().filter(|p| p.kind_name() == "for_statement")?;
-    (for_loop.child_by_field_name("right") == Some(*only)).then_some((statement, *only))
+    (for_loop.field("right") == Some(*only)).then_some((statement, *only))
 }
 
 /// A span must not stay current across a `yield`.
@@ -472,12 +469,12 @@ fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(
         }
         return Err(("VOF113", "the stream's `stream_options` do not include usage; add `\"include_usage\": True` and guard `chunk.choices`".into()));
     }
-    let body = for_loop.child_by_field_name("body").map_or("", |b| text(b, source));
+    let body = for_loop.field("body").map_or("", |b| text(b, source));
     let reads_first_choice = body.contains("choices[0]");
-    let guarded = for_loop.child_by_field_name("body").is_some_and(|b| {
+    let guarded = for_loop.field("body").is_some_and(|b| {
         descendants(b).into_iter().any(|n| {
             matches!(n.kind_name(), "if_statement" | "conditional_expression" | "while_statement")
-                && n.child_by_field_name("condition").is_some_and(|c| {
+                && n.field("condition").is_some_and(|c| {
                     let t = text(c, source);
                     t.contains("choices") && !t.contains("choices[")
                 })
@@ -527,7 +524,7 @@ fn include_usage(call: Node, source: &str, indent: &str, unit: &str, line_ending
 }
 
 fn last_argument(call: Node) -> Option<Node> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.field("arguments")?;
     let mut cursor = args.walk();
     let last = args.named_children(&mut cursor).filter(|n| n.kind_name() != "comment").last();
     last
@@ -541,10 +538,10 @@ fn is_pure(node: Node, source: &str) -> bool {
     match node.kind_name() {
         "string" => !descendants(node).iter().any(|n| n.kind_name() == "interpolation"),
         "identifier" | "integer" | "none" => true,
-        "attribute" => node.child_by_field_name("object").is_some_and(|o| is_pure(o, source)),
+        "attribute" => node.field("object").is_some_and(|o| is_pure(o, source)),
         "subscript" => {
-            node.child_by_field_name("value").is_some_and(|v| is_pure(v, source))
-                && node.child_by_field_name("subscript").is_some_and(|s| matches!(s.kind_name(), "string" | "integer"))
+            node.field("value").is_some_and(|v| is_pure(v, source))
+                && node.field("subscript").is_some_and(|s| matches!(s.kind_name(), "string" | "integer"))
         }
         _ => false,
     }
@@ -555,7 +552,7 @@ fn unit_of(statement: Node, cx: &Context) -> String {
     let source = cx.source;
     if let Some(function) = enclosing_function(statement) {
         let def_indent = indentation_at(source, crate::python::syntax::outermost(function).start_byte()).unwrap_or("");
-        if let Some(first) = function.child_by_field_name("body").and_then(|b| b.named_child(0)) {
+        if let Some(first) = function.field("body").and_then(|b| b.named_child(0)) {
             if let Some(body_indent) = indentation_at(source, first.start_byte()) {
                 if let Some(unit) = body_indent.strip_prefix(def_indent).filter(|u| !u.is_empty()) {
                     return unit.to_string();

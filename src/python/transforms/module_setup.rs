@@ -37,6 +37,7 @@
 //! logger = logging.getLogger("agent")
 //! ```
 
+use crate::python::syntax::Field;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use tree_sitter::Node;
@@ -327,8 +328,8 @@ impl ModuleNames {
         for instrument in Instrument::ALL {
             let existing = named_children(root).into_iter().find_map(|statement| {
                 let (name, value) = crate::python::semantics::simple_assignment(statement, source)?;
-                let function = value.child_by_field_name("function").filter(|f| f.kind_name() == "attribute")?;
-                let method = text(function.child_by_field_name("attribute")?, source);
+                let function = value.field("function").filter(|f| f.kind_name() == "attribute")?;
+                let method = text(function.field("attribute")?, source);
                 let metric = first_positional(value).and_then(|a| string_value(a, source))?;
                 (matches!(method, "create_counter" | "create_histogram" | "create_up_down_counter")
                     && metric == instrument.metric())

@@ -52,6 +52,7 @@
 //! raised: that is how `outcome` tells an error without wrapping the body in a
 //! `try`. The user's own shutdown callbacks are left as they are.
 
+use crate::python::syntax::Field;
 use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
@@ -103,9 +104,9 @@ pub struct Context<'a> {
 pub fn already_instrumented(function: Node, source: &str) -> bool {
     let starts_session = |node: Node| {
         node.kind_name() == "call"
-            && node.child_by_field_name("function").is_some_and(|f| {
+            && node.field("function").is_some_and(|f| {
                 f.kind_name() == "attribute"
-                    && f.child_by_field_name("attribute")
+                    && f.field("attribute")
                         .is_some_and(|a| matches!(text(a, source), "start_span" | "start_as_current_span"))
             })
             && first_positional(node).and_then(|a| string_value(a, source)) == Some("voice.session")
@@ -245,11 +246,11 @@ fn is_connect(statement: Node, ctx: &str, source: &str) -> bool {
     else {
         return false;
     };
-    let Some(function) = call.child_by_field_name("function").filter(|f| f.kind_name() == "attribute") else {
+    let Some(function) = call.field("function").filter(|f| f.kind_name() == "attribute") else {
         return false;
     };
-    function.child_by_field_name("object").is_some_and(|o| text(o, source) == ctx)
-        && function.child_by_field_name("attribute").is_some_and(|a| text(a, source) == "connect")
+    function.field("object").is_some_and(|o| text(o, source) == ctx)
+        && function.field("attribute").is_some_and(|a| text(a, source) == "connect")
 }
 
 /// Comment lines (and the blank lines between them) after the last statement
@@ -312,8 +313,8 @@ fn with_ctx(expression: &str, ctx: &str) -> String {
     let mut last = 0;
     for node in descendants(tree.root_node()) {
         let is_field = node.parent().is_some_and(|p| {
-            (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                || (p.kind_name() == "keyword_argument" && p.child_by_field_name("name") == Some(node))
+            (p.kind_name() == "attribute" && p.field("attribute") == Some(node))
+                || (p.kind_name() == "keyword_argument" && p.field("name") == Some(node))
         });
         if node.kind_name() == "identifier" && !is_field && text(node, expression) == "ctx" {
             out.push_str(&expression[last..node.start_byte()]);
