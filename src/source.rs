@@ -91,6 +91,13 @@ impl SourceFile {
         let start = self.line_starts[line - 1];
         (line, self.text[start..offset].chars().count() + 1)
     }
+
+    /// The byte offset of a 1-based line and column (in characters): `line_col`'s inverse.
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        let start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len());
+        let rest = &self.text[start..];
+        start + rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset in `text`.
@@ -204,5 +211,16 @@ mod tests {
         assert_eq!((err.line, err.column), (2, 6));
         let err = SourceFile::decode(Path::new("a.py"), b"x\0".to_vec()).unwrap_err();
         assert_eq!((err.line, err.column), (1, 2));
+    }
+
+    #[test]
+    fn offsets_and_positions_are_inverse() {
+        let text = "x = 'é'\r\n\ty = \"ü\" + x\nz\n";
+        let file = SourceFile::decode(Path::new("a.py"), text.as_bytes().to_vec()).unwrap();
+        for offset in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let (line, column) = file.line_col(offset);
+            assert_eq!(file.offset(line, column), offset, "offset {offset} is line {line}, column {column}");
+        }
+        assert_eq!(file.offset(9, 1), text.len());
     }
 }

@@ -282,7 +282,7 @@ pub fn instrument(
     // Configuration and `# voice-otel-fix: ignore[...]` comments silence diagnostics too.
     out.findings.retain(|f| {
         let Some(code) = &f.code else { return true };
-        let offset = offset_of(source, f.line, f.column);
+        let offset = file.offset(f.line, f.column);
         enabled(code, offset)
     });
     out.setup = module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending);
@@ -433,13 +433,6 @@ fn mixed_indentation(source: &str) -> Option<usize> {
         }
     }
     first_mixed.or_else(|| (tabs && spaces).then_some(1))
-}
-
-/// The byte offset of a 1-based line and column (in characters).
-fn offset_of(source: &str, line: usize, column: usize) -> usize {
-    let start: usize = source.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    let rest = &source[start.min(source.len())..];
-    start + rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
 }
 
 /// The smallest named node starting at `offset`.
