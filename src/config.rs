@@ -62,6 +62,7 @@ struct RawSettings {
     #[serde(default)]
     exclude: Vec<String>,
     skip_third_party: Option<bool>,
+    instrument_tests: Option<bool>,
     extend: Option<String>,
 }
 
@@ -96,6 +97,8 @@ pub struct Settings {
     /// Whether provider SDKs', LiveKit's and OpenTelemetry's own packages in the
     /// tree are skipped (`src/vendored.rs`); `skip-third-party = false` looks at them too.
     pub skip_third_party: bool,
+    /// Whether test code (`src/test_code.rs`) is instrumented too; its rules are checked either way.
+    pub instrument_tests: bool,
 }
 
 impl Default for Settings {
@@ -110,6 +113,7 @@ impl Default for Settings {
             ignore: Vec::new(),
             per_file_ignores: Vec::new(),
             skip_third_party: true,
+            instrument_tests: false,
         }
     }
 }
@@ -189,6 +193,7 @@ pub fn describe(path: &Path, settings: &Settings) -> String {
     ));
     out.push_str(&format!("exclude = {:?}\n", settings.exclude));
     out.push_str(&format!("skip-third-party = {}\n", settings.skip_third_party));
+    out.push_str(&format!("instrument-tests = {}\n", settings.instrument_tests));
     out.push_str(&format!("select = {:?}\n", settings.select.as_deref().unwrap_or(&["ALL".to_string()])));
     out.push_str(&format!("ignore = {:?}\n", settings.ignore));
     out.push_str(&format!("per-file-ignores = {:?}\n", settings.per_file_ignores));
@@ -356,6 +361,7 @@ pub fn load(path: &Path, depth: usize) -> Result<Settings, ConfigError> {
     // Excludes of an extended config stay relative to this file's directory.
     settings.exclude.extend(raw.exclude);
     settings.skip_third_party = raw.skip_third_party.unwrap_or(settings.skip_third_party);
+    settings.instrument_tests = raw.instrument_tests.unwrap_or(settings.instrument_tests);
     settings.source = Some(path.to_path_buf());
     Ok(settings)
 }

@@ -26,6 +26,7 @@ pub mod rust;
 pub mod sarif;
 pub mod smoke;
 pub mod source;
+mod test_code;
 mod vendored;
 pub mod walk;
 pub mod write;
@@ -171,7 +172,8 @@ impl FilePlan {
                 }
             }
         }
-        python::instrument(file, &tree, &semantics, &refs, &self.settings, selection)
+        let test_code = test_code::is_test_code(&self.shown);
+        python::instrument(file, &tree, &semantics, &refs, &self.settings, selection, test_code)
     }
 
     /// The decoded text (no BOM) that fixes' edits apply to.
@@ -586,8 +588,7 @@ fn write_file(file: &FilePlan, bytes: &[u8], report: &mut FileReport) {
         report.io_error = true;
     } else {
         // Applied: what was missing is there now.
-        let fixed = |code: &str| python::rules::FIX_RULES.iter().any(|r| r.code == code);
-        report.findings.retain(|f| !f.code.as_deref().is_some_and(fixed));
+        report.findings.retain(|f| !f.code.as_deref().is_some_and(python::rules::is_fix_rule));
     }
 }
 

@@ -365,7 +365,7 @@ fn print_file_problems(file: &voice_otel_fix::report::FileReport, list_fixes: bo
     }
     for finding in &file.findings {
         // What a fix adds is in the diff; `--check` lists it too, as a rule.
-        let fix_rule = voice_otel_fix::python::rules::FIX_RULES.iter().any(|r| finding.code.as_deref() == Some(r.code));
+        let fix_rule = finding.code.as_deref().is_some_and(voice_otel_fix::python::rules::is_fix_rule);
         if fix_rule && !list_fixes {
             continue;
         }

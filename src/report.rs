@@ -121,6 +121,10 @@ pub struct Summary {
     pub files_changed: usize,
     pub files_with_errors: usize,
     pub diagnostics: usize,
+    /// Of the diagnostics, the missing instrumentation a rewrite adds (in the
+    /// text summary only: the JSON summary's fields stay as they are).
+    #[serde(skip)]
+    pub fixable: usize,
     /// Why files were skipped, and how many.
     pub skipped: BTreeMap<String, usize>,
     /// Session attributes that fell back to the tool's defaults, and in how many entrypoints.
@@ -136,6 +140,13 @@ impl Summary {
         self.llm_call_sites += count(FindingKind::LlmCall);
         self.framework_llm += count(FindingKind::FrameworkLlm);
         self.diagnostics += count(FindingKind::Diagnostic);
+        self.fixable += report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.kind == FindingKind::Diagnostic && f.code.as_deref().is_some_and(crate::python::rules::is_fix_rule)
+            })
+            .count();
         for attribute in &report.defaulted {
             *self.default_attributes.entry(attribute.to_string()).or_default() += 1;
         }
@@ -185,6 +196,9 @@ impl Report {
         );
         if s.diagnostics > 0 {
             line.push_str(&format!(", {} diagnostics", s.diagnostics));
+            if s.fixable > 0 {
+                line.push_str(&format!(" ({} fixable)", s.fixable));
+            }
         }
         if s.files_with_errors > 0 {
             line.push_str(&format!(", {} with errors", s.files_with_errors));

@@ -124,8 +124,7 @@ pub fn to_sarif(report: &Report) -> String {
             }));
         }
         // Missing instrumentation is reported above, with its fix.
-        let fix_rule =
-            |code: &Option<String>| crate::python::rules::FIX_RULES.iter().any(|r| code.as_deref() == Some(r.code));
+        let fix_rule = |code: &Option<String>| code.as_deref().is_some_and(crate::python::rules::is_fix_rule);
         for finding in file.findings.iter().filter(|f| f.kind == FindingKind::Diagnostic && !fix_rule(&f.code)) {
             results.push(json!({
                 "ruleId": finding.code.clone().unwrap_or_else(|| "VOF100".into()),

@@ -89,6 +89,7 @@ fn check_exit_codes_and_summary() {
     assert_eq!(out.status.code(), Some(1), "work to do: {}", stderr(&out));
     assert!(stdout(&out).contains("+    with trace.use_span(session_span, end_on_exit=False):"));
     assert!(stderr(&out).contains("1 files scanned, 1 entrypoints"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 files would change, 1 diagnostics (1 fixable)"), "{}", stderr(&out));
 
     let out = tool(dir.path(), &["."]);
     assert_eq!(out.status.code(), Some(0));
@@ -337,4 +338,22 @@ fn syntax_errors_only_the_strict_parser_sees_are_reported_and_left_alone() {
     assert!(err.contains("tracing.py:3:7: error: syntax error"), "{err}");
     assert_eq!(std::fs::read_to_string(dir.path().join("agent.py")).unwrap(), to_change);
     assert_eq!(std::fs::read_to_string(dir.path().join("tracing.py")).unwrap(), unchanged);
+}
+
+#[test]
+fn test_code_is_checked_not_instrumented() {
+    let dir = tempfile::tempdir().unwrap();
+    for test in ["test_agent.py", "agent_test.py", "conftest.py", "tests/fakes.py"] {
+        std::fs::create_dir_all(dir.path().join(test).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(test), AGENT).unwrap();
+    }
+    std::fs::write(dir.path().join("agent.py"), AGENT).unwrap();
+    let out = tool(dir.path(), &["--check", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+++ b/agent.py") && stdout(&out).matches("+++ ").count() == 1, "{}", stdout(&out));
+    assert!(stderr(&out).contains("5 files scanned, 1 entrypoints"), "{}", stderr(&out));
+
+    std::fs::write(dir.path().join("voice-otel-fix.toml"), "instrument-tests = true\n").unwrap();
+    let out = tool(dir.path(), &["--check", "."]);
+    assert!(stderr(&out).contains("5 files scanned, 5 entrypoints"), "{}", stderr(&out));
 }

@@ -75,6 +75,8 @@ impl Planner<'_> {
 /// Plans every transform for one file (entrypoints, helpers, greetings,
 /// framework usage, LLM call sites), applies the selected fixes and the module
 /// setup they need, and validates the result. `semantics` is the module's, from `tree`.
+/// Test code (`test_code`) gets its style rules checked and is not
+/// instrumented, unless the settings say `instrument-tests`.
 pub fn instrument(
     file: &SourceFile,
     tree: &Tree,
@@ -82,7 +84,10 @@ pub fn instrument(
     entrypoints: &[EntrypointRef],
     settings: &Settings,
     selection: Selection,
+    test_code: bool,
 ) -> Instrumented {
+    let instrumented = !test_code || settings.instrument_tests;
+    let entrypoints = if instrumented { entrypoints } else { &[] };
     let source = file.text.as_str();
     let root = tree.root_node();
     let mut out = Instrumented::default();
@@ -168,7 +173,7 @@ pub fn instrument(
     let shifted: Vec<(std::ops::Range<usize>, String)> =
         sessions.iter().map(|s| (s.moved.clone(), s.unit.clone())).collect();
 
-    let creations = framework_usage::sessions(source, semantics);
+    let creations = if instrumented { framework_usage::sessions(source, semantics) } else { Vec::new() };
     if !creations.is_empty() {
         let deprecated_event = project::livekit_agents_version(&file.path).is_some_and(|v| v < (1, 5));
         let framework_cx = framework_usage::Context {
@@ -218,7 +223,7 @@ pub fn instrument(
         overrides: &overrides,
         shifted: &shifted,
     };
-    let calls = detect::llm_calls::find(source, semantics);
+    let calls = if instrumented { detect::llm_calls::find(source, semantics) } else { Vec::new() };
     let selected_site = |start: usize| selection.allows(&FixId::new("llm", start));
     let (sites, outcomes) = llm_span::plan(&calls, &llm_cx, &selected_site);
     for site in sites {

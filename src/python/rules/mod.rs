@@ -67,6 +67,11 @@ pub const STYLE_RULES: &[(Rule, Check)] = &[
 ];
 
 /// The rules whose violations are the transforms' fixes.
+/// Whether `code` is one of the missing-instrumentation rules, whose fix is the rewrite itself.
+pub fn is_fix_rule(code: &str) -> bool {
+    FIX_RULES.iter().any(|r| r.code == code)
+}
+
 pub const FIX_RULES: &[Rule] = &[
     Rule {
         code: "VOF001",
