@@ -153,7 +153,8 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
         anchor += 1;
     }
     let at = match anchor {
-        0 => line_start(source, first.start_byte()),
+        // Comments just above the first statement are about it: they move with it.
+        0 => leading_comments_start(source, line_start(source, first.start_byte()), body_indent),
         n => {
             let end = statements[n - 1].end_byte();
             let rest = &source[end..next_line_start(source, end)];
@@ -255,6 +256,26 @@ fn is_connect(statement: Node, ctx: &str, source: &str) -> bool {
 
 /// Comment lines (and the blank lines between them) after the last statement
 /// that are indented as the body belong to it and move with it.
+/// The start of the comment lines at the body's indentation just above
+/// `start` (a line start), blank lines between them included; `start` when
+/// there are none.
+fn leading_comments_start(source: &str, start: usize, body_indent: &str) -> usize {
+    let mut at = start;
+    let mut cursor = start;
+    while cursor > 0 {
+        let previous = line_start(source, cursor - 1);
+        let line = source[previous..cursor].trim_end_matches(['\n', '\r']);
+        let code = line.trim_start();
+        if code.starts_with('#') && line.starts_with(body_indent) {
+            at = previous;
+        } else if !code.is_empty() {
+            break;
+        }
+        cursor = previous;
+    }
+    at
+}
+
 fn trailing_comments_end(source: &str, mut end: usize, body_indent: &str) -> usize {
     let mut cursor = end;
     while cursor < source.len() {
