@@ -117,6 +117,7 @@ pub fn instrument(
         Planner { selection, enabled: &enabled, fixes: Vec::new(), edits: Vec::new(), needs: Needs::default() };
     let cx = session_span::Context {
         source,
+        semantics,
         names: &names,
         attributes: &settings.attributes,
         file_unit: &file.indent_unit,

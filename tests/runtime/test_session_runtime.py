@@ -445,6 +445,55 @@ def test_otlp_http_export_smoke(otlp_receiver, agent_path):
     assert point_attrs == {"tenant.id": "acme", "voice.room_name.present": True}
 
 
+def _run_own_providers(agent):
+    """Runs an agent that installs its own providers, in a child interpreter (globals are set once)."""
+    child = Path(__file__).resolve().parent / "_own_providers_child.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    proc = subprocess.run(
+        [sys.executable, str(child), str(agent)],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_session_span_starts_after_the_entrypoints_own_telemetry_setup(agent_path):
+    """The entrypoint sets the providers itself: the session span, its helper
+    span and the sessions counter come after, so all of them are recorded."""
+    summary = _run_own_providers(agent_path("telemetry_setup_in_entrypoint", "after"))
+    assert summary["error"] is None and summary["said"] == ["Hello!"]
+    sessions = [s for s in summary["spans"] if s["name"] == "voice.session"]
+    assert len(sessions) == 1, summary["spans"]
+    assert sessions[0]["attributes"]["tenant.id"] == "acme"
+    assert isinstance(sessions[0]["attributes"]["voice.duration_ms"], int)
+    greeting = [s for s in summary["spans"] if s["name"] == "voice.deliver_initial_greeting"]
+    assert len(greeting) == 1 and greeting[0]["parent"] == sessions[0]["span_id"]
+    assert "voice.setup_otel" not in {s["name"] for s in summary["spans"]}, "no span on the setup itself"
+    started = summary["points"]["voice.sessions.started"]
+    assert [p["value"] for p in started] == [1]
+    assert started[0]["attributes"] == {"tenant.id": "acme", "voice.room_name.present": True}
+    assert [p["count"] for p in summary["points"]["voice.session.duration_ms"]] == [1]
+    assert [p["value"] for p in summary["points"]["voice.greetings.delivered"]] == [1]
+
+
+def test_before_the_fix_the_session_would_record_nothing(agent_path, tmp_path):
+    """The same agent with the session span started before `setup_otel()` (as
+    the tool used to write it): nothing is recorded. This is what the test above guards."""
+    after = agent_path("telemetry_setup_in_entrypoint", "after").read_text()
+    setup = "    tracer_provider = setup_otel()\n    await ctx.connect()\n"
+    # The old place: the rest of the body, after the with block's own first statements.
+    registered = "        ctx.add_shutdown_callback(on_shutdown)\n"
+    assert after.count(setup) == 1 and after.count(registered) == 1
+    inside = "".join("    " + line for line in setup.splitlines(keepends=True))
+    moved = after.replace(setup, "", 1).replace(registered, registered + inside, 1)
+    broken = tmp_path / "agent.py"
+    broken.write_text(moved)
+    summary = _run_own_providers(broken)
+    assert summary["error"] is None
+    assert "voice.session" not in {s["name"] for s in summary["spans"]}
+    assert "voice.sessions.started" not in summary["points"]
+
+
 # ---------------------------------------------------------------------------
 # the fake itself follows livekit's shutdown-callback rules
 # ---------------------------------------------------------------------------

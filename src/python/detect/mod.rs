@@ -5,3 +5,4 @@ pub mod clients;
 pub mod link;
 pub mod llm_calls;
 pub mod registrations;
+pub mod telemetry_setup;

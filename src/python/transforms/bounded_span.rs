@@ -17,7 +17,9 @@
 //! Not applied to generators and async generators: the decorator would end
 //! the span when the generator object is created, before any iteration. They
 //! get a diagnostic instead. A function that already has a span decorator is
-//! left alone, and so are methods and functions of other modules.
+//! left alone, and so are methods and functions of other modules, and a
+//! function that sets up telemetry (`detect::telemetry_setup`): its span would
+//! start before the provider it installs.
 
 use crate::python::syntax::Field;
 use std::collections::HashMap;
@@ -25,6 +27,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::edit::Edit;
+use crate::python::detect::telemetry_setup::sets_up_telemetry;
 use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
@@ -55,7 +58,9 @@ pub fn helper_calls<'t>(
         .filter_map(|call| {
             let function = call.field("function").filter(|f| f.kind_name() == "identifier")?;
             let helper = *semantics.functions.get(text(function, source))?;
-            (!entrypoints.contains(&helper)).then_some(HelperCall { call, helper })
+            // A helper that installs a tracer or meter provider would start its span before it.
+            let bounded = !entrypoints.contains(&helper) && !sets_up_telemetry(helper, source, semantics);
+            bounded.then_some(HelperCall { call, helper })
         })
         .collect()
 }

@@ -51,6 +51,11 @@
 //! one-argument callbacks and which is `"job crashed"` when the entrypoint
 //! raised: that is how `outcome` tells an error without wrapping the body in a
 //! `try`. The user's own shutdown callbacks are left as they are.
+//!
+//! An entrypoint that sets up telemetry itself (`setup_otel()` installing a
+//! tracer or meter provider, `detect::telemetry_setup`) gets its span after
+//! the last statement that does: before it, the span would not record and
+//! the counter's point would be dropped.
 
 use crate::python::syntax::Field;
 use std::collections::{HashMap, HashSet};
@@ -59,11 +64,13 @@ use tree_sitter::Node;
 
 use crate::config::Attributes;
 use crate::edit::Edit;
+use crate::python::detect::telemetry_setup::sets_up_telemetry;
 use crate::python::names::fresh;
+use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     body_statements, decorators, descendants, first_positional, indentation_at, is_docstring, line_start,
-    next_line_start, outermost, positional_parameters, string_value, text,
+    next_line_start, outermost, positional_parameters, string_value, text, undecorated,
 };
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{Instrument, ModuleNames, Needs};
@@ -92,8 +99,9 @@ pub enum NotApplicable {
 }
 
 /// What the planner needs to know about the file beyond the function itself.
-pub struct Context<'a> {
+pub struct Context<'a, 't> {
     pub source: &'a str,
+    pub semantics: &'a Semantics<'t>,
     pub names: &'a ModuleNames,
     pub attributes: &'a Attributes,
     pub file_unit: &'a str,
@@ -144,10 +152,18 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
         _ => cx.file_unit,
     };
 
-    // The anchor: a docstring, then a leading `await ctx.connect(...)`.
+    // The anchor: a docstring, the statements that set up telemetry, then a leading `await ctx.connect(...)`.
     let mut anchor = 0;
     if is_docstring(first) {
         anchor = 1;
+    }
+    // Telemetry set up in the body comes first: a span started before the provider goes nowhere.
+    let runs_setup = |s: &Node| {
+        !matches!(undecorated(*s).kind_name(), "function_definition" | "class_definition")
+            && sets_up_telemetry(*s, source, cx.semantics)
+    };
+    if let Some(last_setup) = statements.iter().rposition(runs_setup) {
+        anchor = anchor.max(last_setup + 1);
     }
     if statements.get(anchor).is_some_and(|s| is_connect(*s, ctx, source)) {
         anchor += 1;

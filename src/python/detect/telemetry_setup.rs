@@ -1,0 +1,118 @@
+//! Telemetry setup: code that installs a global OpenTelemetry provider
+//! (`trace.set_tracer_provider(...)`, `metrics.set_meter_provider(...)`, ...),
+//! directly or through functions of the same module it calls.
+//!
+//! A span started, or a counter added to, before the provider is set goes
+//! nowhere: the API's proxy tracer makes non-recording spans and its proxy
+//! meter drops the points. So an entrypoint that sets up telemetry itself
+//! (`setup_otel()` as its first statement) gets its session span after that
+//! statement, and a helper that sets it up gets no span of its own.
+
+use tree_sitter::Node;
+
+use crate::python::semantics::Semantics;
+use crate::python::syntax::{text, Field, NodeKind};
+
+/// The calls that install a global provider, by qualified name. LiveKit's own
+/// `telemetry.set_tracer_provider` is one too: the session span belongs after it.
+const PROVIDER_SETTERS: &[&str] = &[
+    "opentelemetry.trace.set_tracer_provider",
+    "opentelemetry.metrics.set_meter_provider",
+    "opentelemetry._logs.set_logger_provider",
+    "opentelemetry._events.set_event_logger_provider",
+    "livekit.agents.telemetry.set_tracer_provider",
+];
+
+/// How deep calls into the module's own functions are followed.
+const DEPTH: usize = 4;
+
+/// Whether running `node` (a statement, or a function's definition) sets a
+/// global provider: a setter called in it, or in a module-level function of
+/// this file that it calls by name.
+pub fn sets_up_telemetry(node: Node, source: &str, semantics: &Semantics) -> bool {
+    sets_up(node, source, semantics, DEPTH)
+}
+
+fn sets_up(node: Node, source: &str, semantics: &Semantics, depth: usize) -> bool {
+    calls_in(node, semantics).any(|call| {
+        if semantics.callee(call, source).is_some_and(|name| PROVIDER_SETTERS.contains(&name.as_str())) {
+            return true;
+        }
+        depth > 0
+            && call
+                .field("function")
+                .filter(|f| f.kind_name() == "identifier")
+                .and_then(|f| semantics.functions.get(text(f, source)))
+                .is_some_and(|function| *function != node && sets_up(*function, source, semantics, depth - 1))
+    })
+}
+
+/// The calls inside `node`, from the module's pre-order list of calls.
+fn calls_in<'a, 't>(node: Node<'t>, semantics: &'a Semantics<'t>) -> impl Iterator<Item = Node<'t>> + 'a {
+    let range = node.byte_range();
+    let first = semantics.calls.partition_point(|call| call.start_byte() < range.start);
+    semantics.calls[first..].iter().copied().take_while(move |call| call.start_byte() < range.end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::parse;
+    use crate::python::syntax::named_children;
+
+    fn setup_statements(source: &str) -> Vec<String> {
+        let tree = parse::parse(source).unwrap();
+        let semantics = Semantics::of(tree.root_node(), source);
+        named_children(tree.root_node())
+            .into_iter()
+            .filter(|s| sets_up_telemetry(*s, source, &semantics))
+            .map(|s| text(s, source).lines().next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn direct_and_through_module_functions() {
+        let source = r#"from opentelemetry import trace as t, metrics
+from opentelemetry.sdk.trace import TracerProvider
+from livekit.agents.telemetry import set_tracer_provider
+
+
+def setup():
+    t.set_tracer_provider(TracerProvider())
+
+
+def configure():
+    setup()
+
+
+def lk():
+    set_tracer_provider(TracerProvider())
+
+
+def unrelated():
+    t.get_tracer(__name__)
+
+
+def recursive():
+    recursive()
+
+
+metrics.set_meter_provider(None)
+configure()
+lk()
+unrelated()
+recursive()
+"#;
+        assert_eq!(
+            setup_statements(source),
+            [
+                "def setup():",
+                "def configure():",
+                "def lk():",
+                "metrics.set_meter_provider(None)",
+                "configure()",
+                "lk()"
+            ]
+        );
+    }
+}
