@@ -188,7 +188,7 @@ pub fn instrument(
         };
         for creation in &creations {
             let position = at(creation.statement.start_byte());
-            let target = syntax::text(creation.target, source).to_string();
+            let target = creation.symbol(source);
             let mut finding = Finding::new(FindingKind::FrameworkLlm, position);
             finding.symbol = Some(target.clone());
             finding.form =
@@ -196,7 +196,7 @@ pub fn instrument(
             finding.provider = creation.plugin.clone();
             let mut needs = Needs::default();
             match framework_usage::plan(creation, &semantics.calls, &framework_cx, &mut needs) {
-                Ok(Some(edit)) => {
+                Ok(Some(edits)) => {
                     let fix = Fix {
                         id: FixId::new("framework", creation.statement.start_byte()),
                         code: "VOF005",
@@ -204,7 +204,7 @@ pub fn instrument(
                         title: format!("LLM usage of the AgentSession `{target}`"),
                         line: position.0,
                         requires: Vec::new(),
-                        edits: vec![edit],
+                        edits,
                     };
                     planner.add(fix, &needs);
                 }

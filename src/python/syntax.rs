@@ -235,6 +235,27 @@ pub fn line_start(source: &str, offset: usize) -> usize {
     source[..offset].rfind('\n').map_or(0, |i| i + 1)
 }
 
+/// The start of the comment lines indented with `indent` (or more) just
+/// above `start` (a line start), blank lines between them included; `start`
+/// when there are none. Comments right above a statement are about it: code
+/// inserted before the statement goes before them.
+pub fn leading_comments_start(source: &str, start: usize, indent: &str) -> usize {
+    let mut at = start;
+    let mut cursor = start;
+    while cursor > 0 {
+        let previous = line_start(source, cursor - 1);
+        let line = source[previous..cursor].trim_end_matches(['\n', '\r']);
+        let code = line.trim_start();
+        if code.starts_with('#') && line.starts_with(indent) {
+            at = previous;
+        } else if !code.is_empty() {
+            break;
+        }
+        cursor = previous;
+    }
+    at
+}
+
 /// The byte offset just past the line ending of the line holding `offset`
 /// (the text length when that line has no ending).
 pub fn next_line_start(source: &str, offset: usize) -> usize {

@@ -43,6 +43,7 @@ pub const FRAMEWORK_USAGE_UPDATED: Template = template!("framework_usage_updated
 pub const FRAMEWORK_METRICS_COLLECTED: Template = template!("framework_metrics_collected");
 pub const FRAMEWORK_COUNT: Template = template!("framework_count");
 pub const FRAMEWORK_SUBSCRIBE: Template = template!("framework_subscribe");
+pub const FRAMEWORK_SUBSCRIBE_RETURN: Template = template!("framework_subscribe_return");
 pub const LLM_PROVIDER_NAME: Template = template!("llm_provider_name");
 pub const JOB_METADATA_VALUE: Template = template!("job_metadata_value");
 pub const SESSION_SPAN_START: Template = template!("session_span_start");
@@ -77,6 +78,7 @@ pub const ALL: &[Template] = &[
     FRAMEWORK_METRICS_COLLECTED,
     FRAMEWORK_COUNT,
     FRAMEWORK_SUBSCRIBE,
+    FRAMEWORK_SUBSCRIBE_RETURN,
     LLM_PROVIDER_NAME,
     JOB_METADATA_VALUE,
     SESSION_SPAN_START,

@@ -51,6 +51,12 @@ sys.modules["vof_framework_llm_mock"] = mock
 _spec.loader.exec_module(mock)
 
 CASE = "session_turns"
+# The same turns with the session held other ways: each case and its `llm.call_site`.
+CASES = {
+    "session_turns": "session",  # session = AgentSession(...)
+    "session_turns_with": "session",  # async with AgentSession(...) as session:
+    "session_turns_factory": "build_session",  # session = build_session(), which returns AgentSession(...)
+}
 TENANT = "tenant-fw-1"
 TENANT_KEY = "voice_otel_fix.tenant_id"
 USER_INPUTS = ["How much is a mug?", "Do you ship to Canada?"]
@@ -236,13 +242,15 @@ def test_before_module_runs_the_turns_through_the_real_session(llm_mock, metric_
     assert not any(points(metric_store, name, before.__name__) for name in TOKEN_METRICS)
 
 
-def test_session_turns_are_counted_once_each(llm_mock, metric_store, monkeypatch):
-    framework_fixture_path(CASE, "after")  # skip / fail early when the instrumented file is missing
-    before_replies = run_turns(load(CASE, "before"), USER_INPUTS)
+@pytest.mark.parametrize("case", list(CASES))
+def test_session_turns_are_counted_once_each(case, llm_mock, metric_store, monkeypatch):
+    framework_fixture_path(case, "after")  # skip / fail early when the instrumented file is missing
+    expected_attributes = {**EXPECTED_ATTRIBUTES, "llm.call_site": CASES[case]}
+    before_replies = run_turns(load(case, "before"), USER_INPUTS)
     llm_mock.reset()
     metric_store.drain()
 
-    after = load(CASE, "after")
+    after = load(case, "after")
     scope = after.__name__
     probe = UsageProbe(metric_store).install(monkeypatch)
     replies = run_turns(after, USER_INPUTS)
@@ -278,7 +286,7 @@ def test_session_turns_are_counted_once_each(llm_mock, metric_store, monkeypatch
     for index, (event, turn) in enumerate(zip(llm_events, EXPECTED_TURNS), start=1):
         for name in TOKEN_METRICS:
             got = points(event["store"], name, scope)
-            assert got == [(EXPECTED_ATTRIBUTES, turn[name])], f"turn {index}, {name}: {got}"
+            assert got == [(expected_attributes, turn[name])], f"turn {index}, {name}: {got}"
 
     # nothing counted anywhere else (no other event, not at close)
     for event in probe.events:

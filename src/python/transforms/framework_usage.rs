@@ -24,30 +24,61 @@
 //! the LLM: where LiveKit's provider label is a proxy's or self-hosted host,
 //! it names the provider instead. The tenant is read from the session's
 //! context when the handler is made. Handlers are sync: LiveKit refuses async ones.
+//!
+//! A session made in a `with` (`async with AgentSession(...) as session:`) is
+//! subscribed first thing in the block; one a factory returns
+//! (`return AgentSession(...)`) is held in a name, subscribed and returned, so
+//! whichever module calls the factory gets it counted (`call_site` is the factory's name).
 
 use crate::python::syntax::Field;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
 use crate::edit::Edit;
 use crate::python::detect::clients::livekit_llm;
+use crate::python::names::fresh;
 use crate::python::semantics::{is_livekit_agents, Semantics};
 use crate::python::syntax::NodeKind;
-use crate::python::syntax::{indentation_at, keyword_argument, line_after_statement, string_value, text};
+use crate::python::syntax::{
+    descendants, indentation_at, keyword_argument, leading_comments_start, line_after_statement, line_start,
+    named_children, same_scope_descendants, string_value, symbol, text,
+};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
 
-/// One `AgentSession(...)` held in a name or attribute.
+/// One `AgentSession(...)` a module makes.
 pub struct SessionCreation<'t> {
+    /// `x = AgentSession(...)`, `async with AgentSession(...) as x:` or `return AgentSession(...)`.
     pub statement: Node<'t>,
-    /// What holds the session (`session`, `self._session`).
-    pub target: Node<'t>,
+    pub form: Form<'t>,
     /// The plugin that built its LLM, when the code says.
     pub plugin: Option<String>,
 }
 
-/// Every `x = AgentSession(...)` of a module.
+/// How the session is held, which says where the subscription goes.
+pub enum Form<'t> {
+    /// In a name or attribute (`session`, `self._session`): right after the statement.
+    Assigned { target: Node<'t> },
+    /// By a `with` statement's `as` name: first in its block.
+    With { target: Node<'t>, block: Node<'t> },
+    /// Returned by `function` (a factory): held in a fresh name first.
+    Returned { function: Option<Node<'t>> },
+}
+
+impl SessionCreation<'_> {
+    /// What the report calls the session: its holder, or the factory that returns it.
+    pub fn symbol(&self, source: &str) -> String {
+        match &self.form {
+            Form::Assigned { target } | Form::With { target, .. } => text(*target, source).to_string(),
+            Form::Returned { function } => {
+                format!("{}()", function.and_then(|f| f.field("name")).map_or("<lambda>", |n| text(n, source)))
+            }
+        }
+    }
+}
+
+/// Every `AgentSession(...)` of a module that is assigned, bound by a `with`, or returned.
 pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreation<'t>> {
     semantics
         .calls
@@ -55,28 +86,75 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreat
         .copied()
         .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
         .filter_map(|call| {
-            let assignment = call.parent().filter(|p| p.kind_name() == "assignment")?;
-            if assignment.field("right") != Some(call) {
-                return None;
-            }
-            let target = assignment.field("left").filter(|l| matches!(l.kind_name(), "identifier" | "attribute"))?;
-            let statement = assignment.parent().filter(|p| p.kind_name() == "expression_statement")?;
+            let (statement, form) = held(call)?;
             let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind_name() {
                 "call" => livekit_llm(llm, source, semantics),
+                // `llm = openai.LLM(...)` earlier in the same scope
+                "identifier" => local_value(call, text(llm, source), source)
+                    .filter(|value| value.kind_name() == "call")
+                    .and_then(|value| livekit_llm(value, source, semantics)),
                 // LiveKit inference: "openai/gpt-4.1-mini"
                 "string" => {
                     string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string())
                 }
                 _ => None,
             });
-            Some(SessionCreation { statement, target, plugin })
+            Some(SessionCreation { statement, form, plugin })
         })
         .collect()
 }
 
+/// The value last assigned to `name` before `at` in `at`'s own scope (its
+/// function, or the module), by a plain `name = value`.
+fn local_value<'t>(at: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+    let mut scope = at.parent();
+    while let Some(node) = scope.filter(|n| !matches!(n.kind_name(), "function_definition" | "module")) {
+        scope = node.parent();
+    }
+    let body = match scope? {
+        function if function.kind_name() == "function_definition" => function.field("body")?,
+        module => module,
+    };
+    same_scope_descendants(body)
+        .into_iter()
+        .filter(|n| n.kind_name() == "assignment" && n.end_byte() <= at.start_byte())
+        .filter(|n| n.field("left").is_some_and(|left| left.kind_name() == "identifier" && text(left, source) == name))
+        .rev()
+        .find_map(|n| n.field("right"))
+}
+
+/// The statement that makes the session `call` builds, and how it holds it.
+fn held(call: Node) -> Option<(Node, Form)> {
+    let parent = call.parent()?;
+    match parent.kind_name() {
+        "assignment" if parent.field("right") == Some(call) => {
+            let target = parent.field("left").filter(|l| matches!(l.kind_name(), "identifier" | "attribute"))?;
+            let statement = parent.parent().filter(|p| p.kind_name() == "expression_statement")?;
+            Some((statement, Form::Assigned { target }))
+        }
+        // `with AgentSession(...) as session:` — as_pattern < with_item < with_clause < with_statement
+        "as_pattern" => {
+            let target = parent.field("alias")?.named_child(0).filter(|t| t.kind_name() == "identifier")?;
+            let statement = parent.parent()?.parent()?.parent().filter(|s| s.kind_name() == "with_statement")?;
+            let block = statement.field("body")?;
+            Some((statement, Form::With { target, block }))
+        }
+        "return_statement" => {
+            let mut scope = parent.parent();
+            while let Some(node) =
+                scope.filter(|n| !matches!(n.kind_name(), "function_definition" | "lambda" | "module"))
+            {
+                scope = node.parent();
+            }
+            let function = scope.filter(|n| n.kind_name() == "function_definition");
+            Some((parent, Form::Returned { function }))
+        }
+        _ => None,
+    }
+}
+
 /// Whether the session already has one of our handlers (among the module's `calls`).
-fn already_subscribed(creation: &SessionCreation, calls: &[Node], source: &str) -> bool {
-    let target = text(creation.target, source);
+fn already_subscribed(target: &str, calls: &[Node], source: &str) -> bool {
     calls.iter().any(|&n| {
         let Some(function) = n.field("function").filter(|f| f.kind_name() == "attribute") else {
             return false;
@@ -101,49 +179,105 @@ pub struct Context<'a> {
     pub shifted: &'a [(std::ops::Range<usize>, String)],
 }
 
-/// The subscription after one session's creation, or why there is none.
+/// The subscription of one session (and, for a returned one, the name that
+/// holds it), or why there is none.
 pub fn plan(
     creation: &SessionCreation,
     calls: &[Node],
     cx: &Context,
     needs: &mut Needs,
-) -> Result<Option<Edit>, &'static str> {
+) -> Result<Option<Vec<Edit>>, &'static str> {
     let source = cx.source;
-    if already_subscribed(creation, calls, source) {
-        return Ok(None);
-    }
-    let Some(line_end) = line_after_statement(source, creation.statement.end_byte()) else {
-        return Err("statements share a line with the AgentSession; its LLM usage is not counted");
-    };
-    let Some(indent) = indentation_at(source, creation.statement.start_byte()) else {
-        return Err("the AgentSession's statement does not start its line; its LLM usage is not counted");
-    };
-    let mut indent = indent.to_string();
-    for (range, unit) in cx.shifted {
-        if range.contains(&creation.statement.start_byte()) {
-            indent.push_str(unit);
-        }
-    }
+    let mut holes: HashMap<&str, String> = cx.names.holes();
     let (event, handler) = if cx.deprecated_event {
         ("metrics_collected", cx.names.framework_llm_metrics.name.clone())
     } else {
         ("session_usage_updated", cx.names.framework_llm_usage.name.clone())
     };
-    let mut holes: HashMap<&str, String> = cx.names.holes();
-    holes.insert("session", text(creation.target, source).to_string());
     holes.insert("event", format!("\"{event}\""));
     holes.insert("handler", handler);
-    holes.insert("call_site", format!("\"{}\"", call_site(creation, source)));
     holes.insert("plugin", creation.plugin.as_ref().map_or("None".to_string(), |p| format!("\"{p}\"")));
     holes.insert("use_case", format!("\"{}\"", cx.use_case));
+    let shifted = |at: usize, indent: &str| {
+        let mut indent = indent.to_string();
+        for (range, unit) in cx.shifted {
+            if range.contains(&at) {
+                indent.push_str(unit);
+            }
+        }
+        indent
+    };
+    let mut edits = Vec::new();
+    let (at, indent, template) = match &creation.form {
+        Form::Assigned { target } => {
+            if already_subscribed(text(*target, source), calls, source) {
+                return Ok(None);
+            }
+            let Some(line_end) = line_after_statement(source, creation.statement.end_byte()) else {
+                return Err("statements share a line with the AgentSession; its LLM usage is not counted");
+            };
+            let Some(indent) = indentation_at(source, creation.statement.start_byte()) else {
+                return Err("the AgentSession's statement does not start its line; its LLM usage is not counted");
+            };
+            holes.insert("session", text(*target, source).to_string());
+            holes.insert("call_site", format!("\"{}\"", call_site(*target, source)));
+            (line_end, shifted(creation.statement.start_byte(), indent), &template::FRAMEWORK_SUBSCRIBE)
+        }
+        Form::With { target, block } => {
+            if already_subscribed(text(*target, source), calls, source) {
+                return Ok(None);
+            }
+            // Before the block's first statement and the comments just above it, at its indentation.
+            let first = named_children(*block).into_iter().next();
+            let Some(indent) = first.and_then(|f| indentation_at(source, f.start_byte())) else {
+                return Err(
+                    "the `with` block of the AgentSession is on its header's line; its LLM usage is not counted",
+                );
+            };
+            let Some(first) = first else { return Ok(None) };
+            let at = leading_comments_start(source, line_start(source, first.start_byte()), indent);
+            holes.insert("session", text(*target, source).to_string());
+            holes.insert("call_site", format!("\"{}\"", text(*target, source)));
+            (at, shifted(at, indent), &template::FRAMEWORK_SUBSCRIBE)
+        }
+        Form::Returned { function } => {
+            let Some(function) = function else {
+                return Err("the AgentSession is returned outside a function; its LLM usage is not counted");
+            };
+            let Some(line_end) = line_after_statement(source, creation.statement.end_byte()) else {
+                return Err("statements share a line with the AgentSession; its LLM usage is not counted");
+            };
+            let Some(indent) = indentation_at(source, creation.statement.start_byte()) else {
+                return Err("the AgentSession's statement does not start its line; its LLM usage is not counted");
+            };
+            let Some(value) = creation.statement.named_child(0) else { return Ok(None) };
+            // `return AgentSession(...)` → `session = AgentSession(...)`, subscribed, then returned.
+            let mut taken: HashSet<String> = descendants(*function)
+                .into_iter()
+                .filter(|n| n.kind_name() == "identifier")
+                .map(|n| text(n, source).to_string())
+                .collect();
+            taken.extend(cx.names.holes().into_values());
+            let name = fresh("session", &mut taken);
+            edits.push(Edit {
+                start: creation.statement.start_byte(),
+                end: value.start_byte(),
+                text: format!("{name} = "),
+                order: 0,
+            });
+            holes.insert("session", name);
+            holes.insert("call_site", format!("\"{}\"", symbol(*function, source)));
+            (line_end, shifted(creation.statement.start_byte(), indent), &template::FRAMEWORK_SUBSCRIBE_RETURN)
+        }
+    };
     let layout = Layout { indent: &indent, unit: cx.file_unit, line_ending: cx.line_ending };
     needs.framework(cx.deprecated_event);
-    Ok(Some(Edit::lines(source, line_end, &template::FRAMEWORK_SUBSCRIBE.render(&holes, &layout), cx.line_ending)))
+    edits.push(Edit::lines(source, at, &template.render(&holes, &layout), cx.line_ending));
+    Ok(Some(edits))
 }
 
 /// The session's variable, or `Class.attribute` for `self.attribute`.
-fn call_site(creation: &SessionCreation, source: &str) -> String {
-    let target = creation.target;
+fn call_site(target: Node, source: &str) -> String {
     if target.kind_name() == "attribute" && target.field("object").is_some_and(|o| text(o, source) == "self") {
         let mut node = target.parent();
         while let Some(n) = node {

@@ -69,8 +69,8 @@ use crate::python::names::fresh;
 use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
-    body_statements, decorators, descendants, first_positional, indentation_at, is_docstring, line_start,
-    next_line_start, outermost, positional_parameters, string_value, text, undecorated,
+    body_statements, decorators, descendants, first_positional, indentation_at, is_docstring, leading_comments_start,
+    line_start, next_line_start, outermost, positional_parameters, string_value, text, undecorated,
 };
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{Instrument, ModuleNames, Needs};
@@ -272,26 +272,6 @@ fn is_connect(statement: Node, ctx: &str, source: &str) -> bool {
 
 /// Comment lines (and the blank lines between them) after the last statement
 /// that are indented as the body belong to it and move with it.
-/// The start of the comment lines at the body's indentation just above
-/// `start` (a line start), blank lines between them included; `start` when
-/// there are none.
-fn leading_comments_start(source: &str, start: usize, body_indent: &str) -> usize {
-    let mut at = start;
-    let mut cursor = start;
-    while cursor > 0 {
-        let previous = line_start(source, cursor - 1);
-        let line = source[previous..cursor].trim_end_matches(['\n', '\r']);
-        let code = line.trim_start();
-        if code.starts_with('#') && line.starts_with(body_indent) {
-            at = previous;
-        } else if !code.is_empty() {
-            break;
-        }
-        cursor = previous;
-    }
-    at
-}
-
 fn trailing_comments_end(source: &str, mut end: usize, body_indent: &str) -> usize {
     let mut cursor = end;
     while cursor < source.len() {
