@@ -1,10 +1,20 @@
 //! What LLM instrumentation shares across languages: the product operation a
 //! function's name says, and the provider an endpoint's host says.
 
-/// `_call_mug_copy_llm` → `mug_copy`: the product operation, without the transport words.
+/// `_call_mug_copy_llm` → `mug_copy`, `run_llm_scorer` → `scorer`: the product
+/// operation, without the verbs and transport words around it.
 pub fn operation_name(function: &str) -> String {
     let mut name = function.trim_matches('_').to_lowercase();
     for prefix in ["call_", "invoke_", "run_", "do_", "ask_", "query_", "request_", "get_", "fetch_"] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            if !rest.is_empty() {
+                name = rest.to_string();
+                break;
+            }
+        }
+    }
+    // `run_llm_scorer` → `scorer`: a transport word after the verb says no more than a suffix would.
+    for prefix in ["llm_", "gpt_", "claude_", "gemini_", "openai_", "anthropic_"] {
         if let Some(rest) = name.strip_prefix(prefix) {
             if !rest.is_empty() {
                 name = rest.to_string();
@@ -74,6 +84,9 @@ mod tests {
         assert_eq!(operation_name("draft_reply_with_claude"), "draft_reply");
         assert_eq!(operation_name("get_completion"), "completion");
         assert_eq!(operation_name("_llm"), "llm");
+        assert_eq!(operation_name("run_llm_scorer"), "scorer");
+        assert_eq!(operation_name("claude_triage_llm"), "triage");
+        assert_eq!(operation_name("llm_"), "llm");
     }
 
     #[test]

@@ -220,18 +220,19 @@ fn annotated(annotation: Node, source: &str, semantics: &Semantics) -> Option<Cl
     })
 }
 
-/// `get_client()`: a module-level function whose return annotation or returned value is a client.
+/// `get_client()`: a module-level function whose returned value, or else its
+/// return annotation, is a client. The value first: its construction says more
+/// (`AsyncOpenAI(base_url=<groq>)` is groq; the annotation only says openai).
 fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     let function = call.field("function").filter(|f| f.kind_name() == "identifier")?;
     let def = *semantics.functions.get(text(function, source))?;
-    if let Some(client) = def.field("return_type").and_then(|t| annotated(t, source, semantics)) {
-        return Some(client);
-    }
     let body = def.field("body")?;
-    same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
-        let value = ret.named_child(0)?;
-        resolve_depth(value, source, semantics, depth + 1)
-    })
+    let returned =
+        same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
+            let value = ret.named_child(0)?;
+            resolve_depth(value, source, semantics, depth + 1)
+        });
+    returned.or_else(|| def.field("return_type").and_then(|t| annotated(t, source, semantics)))
 }
 
 /// `self.name`: assigned in any method of the enclosing class, or annotated in its body.
