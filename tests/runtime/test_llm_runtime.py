@@ -84,6 +84,8 @@ CALLS = [
     Call("openai", "classify_intent", "refund please", "openai", "gpt-4o-mini", "openai.json"),
     Call("openai", "draft_reply", "my mug broke", "openai", "gpt-4o", "openai.json"),
     Call("openai", "stream_summary", "long call", "openai", "gpt-4o-mini", "openai.sse"),
+    # the stream held in a name, looped, then closed: the loop's iterable is counted
+    Call("openai", "stream_notes", "long call", "openai", "gpt-4o-mini", "openai.sse"),
     Call("openai", "answer_faq", "opening hours?", "openai", "gpt-4.1-mini", "openai.responses"),
     Call("groq", "quick_reply", "hi", "groq", "llama-3.1-8b-instant", "groq.sse"),
     Call("google", "extract_booking", "table for two", "google", "gemini-2.5-flash", "google.json"),

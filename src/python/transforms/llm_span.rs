@@ -305,7 +305,10 @@ fn wrapped_statement<'t>(
             let (first, for_loop) = match for_loop {
                 Some(for_loop) => (for_loop, Some(for_loop)),
                 None => match assigned_then_looped(wrapped, source) {
-                    Some((assignment, for_loop)) => (assignment, Some(for_loop)),
+                    Some((assignment, for_loop, passed)) => {
+                        wrapped = passed;
+                        (assignment, Some(for_loop))
+                    }
                     None => (wrapped, None),
                 },
             };
@@ -387,9 +390,14 @@ fn wrapped_statement<'t>(
     }
 }
 
-/// `stream = client...(stream=True)` followed, in the same block, by `for chunk in stream:`,
-/// with `stream` used nowhere else: the assignment and the loop, both to be wrapped.
-fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>)> {
+/// `stream = client...(stream=True)` followed, in the same block, by `for chunk in stream:`:
+/// the assignment and the loop, both to be wrapped, and what to pass through
+/// `llm_call`. With `stream` used nowhere else, the call (`stream` is then the
+/// counting stream); used in the loop's body or after it (`await
+/// stream.aclose()`), the loop's iterable, so `stream` stays the provider's own
+/// object. A use between the assignment and the loop (which may consume it) is
+/// not followed.
+fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>, Node<'t>)> {
     let assignment = wrapped.parent().filter(|p| p.kind_name() == "assignment")?;
     if assignment.field("right") != Some(wrapped) {
         return None;
@@ -400,6 +408,7 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
     let block = statement.parent()?;
     let mut after = false;
     let mut for_loop = None;
+    let mut other_uses = false;
     let mut cursor = block.walk();
     for sibling in block.named_children(&mut cursor) {
         if sibling == statement {
@@ -409,22 +418,28 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
         if !after {
             continue;
         }
-        let uses: Vec<Node> = descendants(sibling)
+        let uses = descendants(sibling)
             .into_iter()
             .filter(|n| n.kind_name() == "identifier" && text(*n, source) == name)
-            .collect();
-        if uses.is_empty() {
+            .count();
+        if uses == 0 {
+            continue;
+        }
+        if for_loop.is_some() {
+            other_uses = true;
             continue;
         }
         let is_loop = sibling.kind_name() == "for_statement"
-            && sibling.field("right").is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name)
-            && uses.len() == 1;
-        if !is_loop || for_loop.is_some() {
+            && sibling.field("right").is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name);
+        if !is_loop {
             return None;
         }
+        other_uses |= uses > 1;
         for_loop = Some(sibling);
     }
-    Some((statement, for_loop?))
+    let for_loop = for_loop?;
+    let passed = if other_uses { for_loop.field("right")? } else { wrapped };
+    Some((statement, for_loop, passed))
 }
 
 /// `async with llm.chat(...) as stream:` whose body loops `async for chunk in stream:` and
