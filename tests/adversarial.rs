@@ -101,7 +101,7 @@ fn line_endings_bom_tabs_and_mixed_endings_are_kept() {
     assert_eq!(crlf.matches('\n').count(), crlf.matches("\r\n").count(), "every line ending stays CRLF");
     let mixed = std::fs::read_to_string(d.join("mixed.py")).unwrap();
     assert!(
-        mixed.starts_with("from livekit.agents import JobContext, WorkerOptions, cli\r\n"),
+        mixed.contains("\nfrom livekit.agents import JobContext, WorkerOptions, cli\r\n"),
         "the file's own endings are kept"
     );
     assert_eq!(mixed.matches("\r\n").count(), 3, "inserted lines use the dominant ending (LF), the CRLF lines stay");

@@ -3,7 +3,9 @@
 //! 1. equal `after/` byte for byte (`VOF_BLESS=1` rewrites `after/` instead);
 //! 2. need nothing on a second run;
 //! 3. byte-compile with CPython;
-//! 4. add no `ruff check --select F` diagnostic that `before/` did not have.
+//! 4. add no `ruff check --select F` diagnostic that `before/` did not have;
+//! 5. keep imports sorted (`ruff check --select I`, with the case's own ruff configuration if it has
+//!    one) where `before/` had them sorted.
 
 mod common;
 
@@ -120,7 +122,36 @@ fn every_fixture_matches_is_idempotent_compiles_and_is_f_clean() {
         }
     }
 
+    // isort's order: a file whose imports were sorted keeps them sorted. (ruff leaves a
+    // block's backslash continuations alone until the block changes, then joins them:
+    // such a file cannot stay unchanged and sorted both.)
+    for (name, before, work) in &outputs {
+        let continued = common::files(before)
+            .iter()
+            .any(|f| std::fs::read_to_string(before.join(f)).is_ok_and(|t| t.contains("\\\n")));
+        if !continued && imports_sorted(before).is_ok() {
+            if let Err(diff) = imports_sorted(work) {
+                failures.push(format!("{name}: the rewrite unsorts the imports (ruff I001):\n{diff}"));
+            }
+        }
+    }
+
     assert!(failures.is_empty(), "{} fixture failures:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// `ruff check --select I` under `dir` (isort's defaults, or the case's own
+/// configuration): what it would change, if anything.
+fn imports_sorted(dir: &Path) -> Result<(), String> {
+    let output = Command::new(common::ruff())
+        .args(["check", "--select", "I", "--no-cache", "--diff"])
+        .arg(dir)
+        .output()
+        .expect("ruff");
+    match output.status.code() {
+        Some(0) => Ok(()),
+        Some(1) => Err(String::from_utf8_lossy(&output.stdout).into_owned()),
+        _ => panic!("ruff failed: {}", String::from_utf8_lossy(&output.stderr)),
+    }
 }
 
 /// `(file, code, message)` → count of ruff's F diagnostics under `dir`.

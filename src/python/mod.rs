@@ -1,6 +1,7 @@
 //! Python: parse, understand, detect and rewrite one file at a time.
 
 pub mod detect;
+pub mod imports;
 pub mod names;
 pub mod parse;
 pub mod project;
@@ -291,7 +292,7 @@ pub fn instrument(
         let offset = file.offset(f.line, f.column);
         enabled(code, offset)
     });
-    out.setup = module_setup::plan(root, source, &names, &needs, &file.indent_unit, file.line_ending);
+    out.setup = module_setup::plan(root, source, &file.path, &names, &needs, &file.indent_unit, file.line_ending);
     edits.extend(out.setup.iter().cloned());
     if edits.is_empty() {
         // Nothing to rewrite: the strict parser still says whether CPython would take the file.

@@ -1,6 +1,7 @@
 //! Facts of the user's project that are not in the file: the livekit-agents
 //! version it pins (`pyproject.toml`, `requirements*.txt`), to choose between
-//! `session_usage_updated` (1.5 and later) and the older `metrics_collected`.
+//! `session_usage_updated` (1.5 and later) and the older `metrics_collected`;
+//! and how its import sorter writes imports (`import_style`), for new imports.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -78,9 +79,124 @@ fn version_in(text: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// How the project's import sorter (ruff's isort rules, or isort) writes
+/// imports, as far as new imports need to know.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportStyle {
+    /// `from m import a as b, c` as one statement (ruff's `combine-as-imports`,
+    /// isort's `combine_as_imports`); by default an aliased name gets its own.
+    pub combine_as: bool,
+    /// Modules configured as first-party (`known-first-party`): their imports
+    /// form a section after the third-party one.
+    pub first_party: Vec<String>,
+}
+
+static STYLES: LazyLock<Mutex<HashMap<PathBuf, Option<ImportStyle>>>> = LazyLock::new(Default::default);
+
+/// The import style of the nearest configuration that configures ruff or
+/// isort (`.ruff.toml`, `ruff.toml`, `pyproject.toml`'s `[tool.ruff]` or
+/// `[tool.isort]`, `.isort.cfg`), as ruff finds its own: the defaults when none does.
+pub fn import_style(file: &Path) -> ImportStyle {
+    let Some(dir) = std::fs::canonicalize(file).ok().and_then(|f| f.parent().map(Path::to_path_buf)) else {
+        return ImportStyle::default();
+    };
+    style_in(&dir, DEPTH).unwrap_or_default()
+}
+
+fn style_in(dir: &Path, depth: usize) -> Option<ImportStyle> {
+    if depth == 0 {
+        return None;
+    }
+    if let Some(found) = STYLES.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        return found.clone();
+    }
+    let found = style_here(dir).or_else(|| dir.parent().and_then(|parent| style_in(parent, depth - 1)));
+    STYLES.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), found.clone());
+    found
+}
+
+/// The style a configuration file of `dir` sets, when one configures ruff or isort.
+fn style_here(dir: &Path) -> Option<ImportStyle> {
+    let table = |path: PathBuf| std::fs::read_to_string(path).ok()?.parse::<toml::Table>().ok();
+    let get = |value: Option<&toml::Value>, key: &str| value.and_then(|v| v.get(key)).cloned();
+    for name in [".ruff.toml", "ruff.toml"] {
+        if let Some(config) = table(dir.join(name)) {
+            let lint = config.get("lint");
+            let isort = get(lint, "isort").or_else(|| config.get("isort").cloned());
+            return Some(ruff_style(isort.as_ref()));
+        }
+    }
+    if let Some(pyproject) = table(dir.join("pyproject.toml")) {
+        let tool = pyproject.get("tool");
+        if let Some(ruff) = get(tool, "ruff") {
+            let isort = get(ruff.get("lint"), "isort").or_else(|| ruff.get("isort").cloned());
+            return Some(ruff_style(isort.as_ref()));
+        }
+        if let Some(isort) = get(tool, "isort") {
+            return Some(ImportStyle {
+                combine_as: isort.get("combine_as_imports").and_then(toml::Value::as_bool).unwrap_or(false),
+                first_party: strings(isort.get("known_first_party")),
+            });
+        }
+    }
+    let isort_cfg = std::fs::read_to_string(dir.join(".isort.cfg")).ok()?;
+    let combine_as = isort_cfg.lines().any(|line| {
+        let line: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        line.eq_ignore_ascii_case("combine_as_imports=true")
+    });
+    Some(ImportStyle { combine_as, first_party: Vec::new() })
+}
+
+fn ruff_style(isort: Option<&toml::Value>) -> ImportStyle {
+    let isort = isort.and_then(toml::Value::as_table);
+    ImportStyle {
+        combine_as: isort.and_then(|t| t.get("combine-as-imports")).and_then(toml::Value::as_bool).unwrap_or(false),
+        first_party: strings(isort.and_then(|t| t.get("known-first-party"))),
+    }
+}
+
+fn strings(value: Option<&toml::Value>) -> Vec<String> {
+    value
+        .and_then(toml::Value::as_array)
+        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::version_in;
+    use super::*;
+
+    #[test]
+    fn import_style_from_the_nearest_sorter_configuration() {
+        let root = tempfile::tempdir().unwrap();
+        let project = root.path().join("repo");
+        let package = project.join("agents/bot");
+        std::fs::create_dir_all(&package).unwrap();
+        std::fs::write(package.join("agent.py"), "").unwrap();
+        // No configuration: isort's defaults.
+        assert_eq!(import_style(&package.join("agent.py")), ImportStyle::default());
+
+        let project = root.path().join("repo2");
+        let package = project.join("agents/bot");
+        std::fs::create_dir_all(&package).unwrap();
+        std::fs::write(package.join("agent.py"), "").unwrap();
+        std::fs::write(
+            project.join("pyproject.toml"),
+            "[tool.ruff.lint.isort]\ncombine-as-imports = true\nknown-first-party = [\"livekit\"]\n",
+        )
+        .unwrap();
+        // A pyproject.toml that configures neither is passed over.
+        std::fs::write(project.join("agents/pyproject.toml"), "[project]\nname = \"bot\"\n").unwrap();
+        let style = import_style(&package.join("agent.py"));
+        assert_eq!(style, ImportStyle { combine_as: true, first_party: vec!["livekit".into()] });
+
+        let other = root.path().join("repo3");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("agent.py"), "").unwrap();
+        std::fs::write(other.join("ruff.toml"), "[lint]\nselect = [\"I\"]\n").unwrap();
+        std::fs::write(other.join("pyproject.toml"), "[tool.isort]\ncombine_as_imports = true\n").unwrap();
+        assert_eq!(import_style(&other.join("agent.py")), ImportStyle::default(), "ruff.toml comes first");
+    }
 
     #[test]
     fn reads_requirement_lower_bounds() {

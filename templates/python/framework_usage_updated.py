@@ -18,7 +18,7 @@ def __framework_llm_usage__(call_site, *, plugin=None, use_case="voice.response"
             totals = (usage.input_tokens, usage.output_tokens, usage.input_cached_tokens)
             before = counted.get(key, (0, 0, 0))
             counted[key] = totals
-            grown = tuple(max(now - then, 0) for now, then in zip(totals, before))
+            grown = tuple(max(totals[i] - before[i], 0) for i in range(3))
             __count_framework_llm_tokens__(grown, usage.provider, usage.model, plugin, tenant_id, use_case, call_site)
 
     return on_session_usage_updated

@@ -54,6 +54,6 @@ class __LlmCall__:
             self.tokens = tuple(t or 0 for t in tokens)
         elif stream:
             # Stream events report running totals: keep the largest of each.
-            self.tokens = tuple(max(old, new or 0) for old, new in zip(self.tokens, tokens))
+            self.tokens = tuple(max(self.tokens[i], tokens[i] or 0) for i in range(3))
         else:
-            self.tokens = tuple(old + (new or 0) for old, new in zip(self.tokens, tokens))
+            self.tokens = tuple(self.tokens[i] + (tokens[i] or 0) for i in range(3))

@@ -39,11 +39,14 @@
 
 use crate::python::syntax::Field;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
 
 use tree_sitter::Node;
 
 use crate::edit::Edit;
+use crate::python::imports::{self, NewImport};
 use crate::python::names::fresh;
+use crate::python::project::import_style;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
@@ -400,7 +403,15 @@ impl ModuleNames {
 }
 
 /// The edits that add what `needs` asks for and the file lacks.
-pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: &str, line_ending: &str) -> Vec<Edit> {
+pub fn plan(
+    root: Node,
+    source: &str,
+    path: &Path,
+    names: &ModuleNames,
+    needs: &Needs,
+    unit: &str,
+    line_ending: &str,
+) -> Vec<Edit> {
     if needs.is_empty() {
         return Vec::new();
     }
@@ -410,18 +421,23 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
     let need_meter = need_instruments && !names.meter.exists;
     let need_tracer = needs.tracer && !names.tracer.exists;
 
-    let mut imports = String::new();
-    if needs.asyncio && !names.asyncio.exists {
-        imports.push_str(&import_module("asyncio", &names.asyncio.name, &layout));
-    }
-    if needs.llm_helpers && !names.contextlib.exists {
-        imports.push_str(&import_module("contextlib", &names.contextlib.name, &layout));
-    }
-    if needs.llm_helpers && !names.inspect.exists {
-        imports.push_str(&import_module("inspect", &names.inspect.name, &layout));
-    }
-    if needs.job_metadata_value && !names.json.exists {
-        imports.push_str(&import_module("json", &names.json.name, &layout));
+    // New imports, each a statement of its own: `import asyncio`, and `from opentelemetry import ...`
+    // with an aliased name on its own line (as isort writes them).
+    let mut new_imports = Vec::new();
+    for (needed, module, name) in [
+        (needs.asyncio, "asyncio", &names.asyncio),
+        (needs.llm_helpers, "contextlib", &names.contextlib),
+        (needs.llm_helpers, "inspect", &names.inspect),
+        (needs.job_metadata_value, "json", &names.json),
+    ] {
+        if needed && !name.exists {
+            new_imports.push(NewImport {
+                module: module.to_string(),
+                from: false,
+                first_name: String::new(),
+                text: import_module(module, &name.name, &layout),
+            });
+        }
     }
     let mut otel_names = Vec::new();
     if needs.otel_context && !names.otel_context.exists {
@@ -433,9 +449,29 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
     if (need_tracer || needs.trace) && !names.trace.exists {
         otel_names.push(alias("trace", &names.trace.name));
     }
-    if !otel_names.is_empty() {
-        let holes = HashMap::from([("names", otel_names.join(", "))]);
-        imports.push_str(&template::OTEL_IMPORTS.render(&holes, &layout));
+    // The project's sorter says whether an aliased name shares the statement.
+    let style = if otel_names.is_empty() && new_imports.is_empty() { Default::default() } else { import_style(path) };
+    let (aliased, plain): (Vec<String>, Vec<String>) =
+        otel_names.into_iter().partition(|n| n.contains(" as ") && !style.combine_as);
+    let mut statements: Vec<Vec<String>> = aliased.into_iter().map(|n| vec![n]).collect();
+    // `metrics` joins an existing `from opentelemetry import trace` rather than starting a second statement.
+    let merged = if plain.is_empty() {
+        None
+    } else {
+        imports::merge_into(root, source, "opentelemetry", &plain, style.combine_as)
+    };
+    if merged.is_none() && !plain.is_empty() {
+        statements.push(plain);
+    }
+    statements.sort();
+    for members in statements {
+        let holes = HashMap::from([("names", members.join(", "))]);
+        new_imports.push(NewImport {
+            module: "opentelemetry".to_string(),
+            from: true,
+            first_name: members[0].clone(),
+            text: template::OTEL_IMPORTS.render(&holes, &layout),
+        });
     }
 
     let mut definitions = String::new();
@@ -493,6 +529,22 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
     let ends_with_def = !functions.is_empty();
 
     let (at, after_imports) = insertion_point(root, source);
+    // Imports at their sorted places in the file's leading block when it has
+    // one; those that fall where the definitions go, and all of them otherwise, there.
+    let mut imports = String::new();
+    let mut edits: Vec<Edit> = merged.into_iter().collect();
+    match imports::place(root, source, &new_imports, &style.first_party, line_ending) {
+        Some(places) => {
+            for (place, text) in places {
+                if place == at {
+                    imports.push_str(&text);
+                } else {
+                    edits.push(Edit::insert(place, text));
+                }
+            }
+        }
+        None => new_imports.iter().for_each(|import| imports.push_str(&import.text)),
+    }
     // Definitions that use the file's own tracer or meter go after them.
     let reused_end = [&names.tracer, &names.meter]
         .into_iter()
@@ -501,7 +553,6 @@ pub fn plan(root: Node, source: &str, names: &ModuleNames, needs: &Needs, unit: 
         .map(|end| after_logical_line(source, end))
         .max()
         .filter(|end| *end > at);
-    let mut edits = Vec::new();
     match reused_end {
         Some(later) => {
             if !imports.is_empty() {

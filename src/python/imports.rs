@@ -1,0 +1,440 @@
+//! Where new imports go so that a file whose imports are sorted as isort (and
+//! ruff's `I001` with its defaults) sorts them stays sorted: a standard-library
+//! `import asyncio` into the standard library's group, `from opentelemetry
+//! import ...` into the third-party group, each at its sorted place (plain
+//! imports before `from` imports, modules compared without case). A section
+//! the file has no group for gets one of its own, between its neighbours.
+//!
+//! Only the file's leading block of imports is looked at (comments and blank
+//! lines between them allowed); a file with none is left to the caller.
+
+use tree_sitter::Node;
+
+use crate::edit::Edit;
+
+use crate::python::syntax::{after_logical_line, is_docstring, line_start, named_children, text, Field, NodeKind};
+
+/// One import statement to add, already rendered (whole lines).
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    /// The imported module (`asyncio`, `opentelemetry`).
+    pub module: String,
+    /// A `from module import ...` statement (else `import module`).
+    pub from: bool,
+    /// The first imported name, which orders statements of one module.
+    pub first_name: String,
+    pub text: String,
+}
+
+/// isort's sections, in their order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Future,
+    StandardLibrary,
+    ThirdParty,
+    FirstParty,
+    Local,
+}
+
+/// An import statement of the file's leading block.
+struct Existing {
+    end: usize,
+    /// Where a line inserted before it goes: above the comment lines attached to it.
+    above: usize,
+    section: Section,
+    key: (bool, String, String),
+    /// Index of its group (runs separated by blank lines).
+    group: usize,
+}
+
+/// Where the new imports go: offsets at line starts and the text to insert
+/// there, in the order given; `None` when the file has no leading block of imports.
+pub fn place(
+    root: Node,
+    source: &str,
+    new: &[NewImport],
+    first_party: &[String],
+    line_ending: &str,
+) -> Option<Vec<(usize, String)>> {
+    let block = leading_block(root, source, first_party);
+    if block.is_empty() {
+        return None;
+    }
+    // (where, how, text): in a group; a new group before a later section's; a new group after the last.
+    let mut spots: Vec<(usize, Spot, &str)> = Vec::new();
+    for import in new {
+        let section = section_of(&import.module, false, first_party);
+        let key = (import.from, import.module.to_lowercase(), import.first_name.to_lowercase());
+        let spot = match block.iter().find(|e| e.section == section).map(|e| e.group) {
+            Some(group) => {
+                let members: Vec<&Existing> = block.iter().filter(|e| e.group == group).collect();
+                match members.iter().find(|e| e.key > key) {
+                    Some(next) => (next.above, Spot::InGroup),
+                    None => (members.last().map_or(0, |e| e.end), Spot::InGroup),
+                }
+            }
+            None => match block.iter().find(|e| e.section > section) {
+                Some(next) => (next.above, Spot::GroupBefore),
+                None => (block.last().map_or(0, |e| e.end), Spot::GroupAfter),
+            },
+        };
+        spots.push((spot.0, spot.1, &import.text));
+    }
+    let mut placed: Vec<(usize, String)> = Vec::new();
+    for &(at, _, _) in &spots {
+        if placed.iter().any(|(p, _)| *p == at) {
+            continue;
+        }
+        let here = |how: Spot| spots.iter().filter(move |(p, h, _)| *p == at && *h == how).map(|(_, _, t)| *t);
+        let mut text: String = here(Spot::InGroup).collect();
+        let before: String = here(Spot::GroupBefore).collect();
+        if !before.is_empty() {
+            text.push_str(&before);
+            text.push_str(line_ending);
+        }
+        let after: String = here(Spot::GroupAfter).collect();
+        if !after.is_empty() {
+            text.push_str(line_ending);
+            text.push_str(&after);
+        }
+        placed.push((at, text));
+    }
+    Some(placed)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spot {
+    InGroup,
+    GroupBefore,
+    GroupAfter,
+}
+
+/// `from module import a, b` in the file's leading block, on one line, without
+/// parentheses (or aliases, unless the sorter combines them): the edit that
+/// adds `names` to its list (sorted as isort sorts lowercase names), as isort
+/// would merge a second statement of the same module into it.
+pub fn merge_into(root: Node, source: &str, module: &str, names: &[String], combine_as: bool) -> Option<Edit> {
+    let statement = named_children(root)
+        .into_iter()
+        .take_while(|s| {
+            matches!(s.kind_name(), "import_statement" | "import_from_statement" | "future_import_statement")
+                || is_docstring(*s)
+        })
+        .find(|s| {
+            s.kind_name() == "import_from_statement"
+                && s.field("module_name").is_some_and(|m| text(m, source) == module)
+        })?;
+    let mut cursor = statement.walk();
+    let members: Vec<Node> = statement.children_by_field_name("name", &mut cursor).collect();
+    let (first, last) = (members.first()?, members.last()?);
+    let listed = &source[first.start_byte()..last.end_byte()];
+    let aliased = |m: &Node| m.kind_name() == "aliased_import";
+    if members.iter().any(|m| m.kind_name() != "dotted_name" && !(combine_as && aliased(m)))
+        || listed.contains(['(', '\\', '\n', '#'])
+    {
+        return None;
+    }
+    let mut merged: Vec<String> = members.iter().map(|m| text(*m, source).to_string()).collect();
+    merged.extend(names.iter().filter(|n| !merged.contains(n)).cloned().collect::<Vec<_>>());
+    if merged.iter().any(|n| n.chars().any(|c| c.is_ascii_uppercase())) {
+        return None;
+    }
+    merged.sort();
+    Some(Edit { start: first.start_byte(), end: last.end_byte(), text: merged.join(", "), order: 0 })
+}
+
+/// The import statements before the first other statement (a docstring aside).
+fn leading_block(root: Node, source: &str, first_party: &[String]) -> Vec<Existing> {
+    let mut block: Vec<Existing> = Vec::new();
+    for (index, statement) in named_children(root).into_iter().enumerate() {
+        let (module, relative) = match statement.kind_name() {
+            "future_import_statement" => ("__future__".to_string(), false),
+            "import_statement" => match statement.named_child(0) {
+                Some(name) => (imported(name, source), false),
+                None => break,
+            },
+            "import_from_statement" => match statement.field("module_name") {
+                Some(module) => {
+                    let relative = module.kind_name() == "relative_import";
+                    (text(module, source).to_string(), relative)
+                }
+                None => break,
+            },
+            _ if index == 0 && is_docstring(statement) => continue,
+            _ => break,
+        };
+        let start = line_start(source, statement.start_byte());
+        let end = after_logical_line(source, statement.end_byte());
+        let group = match block.last() {
+            Some(previous) if source[previous.end..start].lines().any(|l| l.trim().is_empty()) => previous.group + 1,
+            Some(previous) => previous.group,
+            None => 0,
+        };
+        // Comments just above an import travel with it, except above the block's first.
+        let above = if block.is_empty() { start } else { attached_comments_start(source, start) };
+        let first_name = statement
+            .field("name")
+            .map(|n| text(n, source).split_whitespace().next().unwrap_or("").to_lowercase())
+            .unwrap_or_default();
+        let from = statement.kind_name() != "import_statement";
+        let key = (from, module.to_lowercase(), first_name);
+        block.push(Existing { end, above, section: section_of(&module, relative, first_party), key, group });
+    }
+    block
+}
+
+/// `a.b` of `import a.b` or `import a.b as c`.
+fn imported(name: Node, source: &str) -> String {
+    let name = if name.kind_name() == "aliased_import" { name.field("name").unwrap_or(name) } else { name };
+    text(name, source).to_string()
+}
+
+/// The first of the comment lines directly above the line starting at `start`.
+fn attached_comments_start(source: &str, start: usize) -> usize {
+    let mut at = start;
+    while at > 0 {
+        let previous = line_start(source, at - 1);
+        if !source[previous..at].trim_start().starts_with('#') {
+            break;
+        }
+        at = previous;
+    }
+    at
+}
+
+fn section_of(module: &str, relative: bool, first_party: &[String]) -> Section {
+    let root = module.split('.').next().unwrap_or(module);
+    let configured = |known: &String| module == known || module.starts_with(&format!("{known}."));
+    if relative || module.starts_with('.') {
+        Section::Local
+    } else if root == "__future__" {
+        Section::Future
+    } else if first_party.iter().any(configured) {
+        Section::FirstParty
+    } else if STANDARD_LIBRARY.binary_search(&root).is_ok() {
+        Section::StandardLibrary
+    } else {
+        Section::ThirdParty
+    }
+}
+
+/// Python 3.11's `sys.stdlib_module_names` (private ones aside), sorted.
+const STANDARD_LIBRARY: &[&str] = &[
+    "abc",
+    "aifc",
+    "antigravity",
+    "argparse",
+    "array",
+    "ast",
+    "asynchat",
+    "asyncio",
+    "asyncore",
+    "atexit",
+    "audioop",
+    "base64",
+    "bdb",
+    "binascii",
+    "bisect",
+    "builtins",
+    "bz2",
+    "cProfile",
+    "calendar",
+    "cgi",
+    "cgitb",
+    "chunk",
+    "cmath",
+    "cmd",
+    "code",
+    "codecs",
+    "codeop",
+    "collections",
+    "colorsys",
+    "compileall",
+    "concurrent",
+    "configparser",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "copyreg",
+    "crypt",
+    "csv",
+    "ctypes",
+    "curses",
+    "dataclasses",
+    "datetime",
+    "dbm",
+    "decimal",
+    "difflib",
+    "dis",
+    "distutils",
+    "doctest",
+    "email",
+    "encodings",
+    "ensurepip",
+    "enum",
+    "errno",
+    "faulthandler",
+    "fcntl",
+    "filecmp",
+    "fileinput",
+    "fnmatch",
+    "fractions",
+    "ftplib",
+    "functools",
+    "gc",
+    "genericpath",
+    "getopt",
+    "getpass",
+    "gettext",
+    "glob",
+    "graphlib",
+    "grp",
+    "gzip",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "html",
+    "http",
+    "idlelib",
+    "imaplib",
+    "imghdr",
+    "imp",
+    "importlib",
+    "inspect",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "lib2to3",
+    "linecache",
+    "locale",
+    "logging",
+    "lzma",
+    "mailbox",
+    "mailcap",
+    "marshal",
+    "math",
+    "mimetypes",
+    "mmap",
+    "modulefinder",
+    "msilib",
+    "msvcrt",
+    "multiprocessing",
+    "netrc",
+    "nis",
+    "nntplib",
+    "nt",
+    "ntpath",
+    "nturl2path",
+    "numbers",
+    "opcode",
+    "operator",
+    "optparse",
+    "os",
+    "ossaudiodev",
+    "pathlib",
+    "pdb",
+    "pickle",
+    "pickletools",
+    "pipes",
+    "pkgutil",
+    "platform",
+    "plistlib",
+    "poplib",
+    "posix",
+    "posixpath",
+    "pprint",
+    "profile",
+    "pstats",
+    "pty",
+    "pwd",
+    "py_compile",
+    "pyclbr",
+    "pydoc",
+    "pydoc_data",
+    "pyexpat",
+    "queue",
+    "quopri",
+    "random",
+    "re",
+    "readline",
+    "reprlib",
+    "resource",
+    "rlcompleter",
+    "runpy",
+    "sched",
+    "secrets",
+    "select",
+    "selectors",
+    "shelve",
+    "shlex",
+    "shutil",
+    "signal",
+    "site",
+    "smtpd",
+    "smtplib",
+    "sndhdr",
+    "socket",
+    "socketserver",
+    "spwd",
+    "sqlite3",
+    "sre_compile",
+    "sre_constants",
+    "sre_parse",
+    "ssl",
+    "stat",
+    "statistics",
+    "string",
+    "stringprep",
+    "struct",
+    "subprocess",
+    "sunau",
+    "symtable",
+    "sys",
+    "sysconfig",
+    "syslog",
+    "tabnanny",
+    "tarfile",
+    "telnetlib",
+    "tempfile",
+    "termios",
+    "textwrap",
+    "this",
+    "threading",
+    "time",
+    "timeit",
+    "tkinter",
+    "token",
+    "tokenize",
+    "tomllib",
+    "trace",
+    "traceback",
+    "tracemalloc",
+    "tty",
+    "turtle",
+    "turtledemo",
+    "types",
+    "typing",
+    "unicodedata",
+    "unittest",
+    "urllib",
+    "uu",
+    "uuid",
+    "venv",
+    "warnings",
+    "wave",
+    "weakref",
+    "webbrowser",
+    "winreg",
+    "winsound",
+    "wsgiref",
+    "xdrlib",
+    "xml",
+    "xmlrpc",
+    "zipapp",
+    "zipfile",
+    "zipimport",
+    "zlib",
+    "zoneinfo",
+];
