@@ -236,7 +236,21 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     preamble.push_str(&template::SESSION_SPAN_START.render(&holes, &layout));
     preamble.push_str(&template::SESSION_SPAN_USE.render(&holes, &layout));
     let mut edits = vec![Edit::insert(at, preamble)];
-    edits.extend(reindent(function, source, at..moved_end, unit));
+    // A placeholder body (`pass`, `...`) holds nothing once the span's own statements are there: it goes.
+    let placeholder = statements[anchor..]
+        .first()
+        .filter(|_| anchor + 1 == statements.len())
+        .filter(|s| is_placeholder(**s))
+        .map(|s| line_start(source, s.start_byte())..next_line_start(source, s.end_byte()))
+        .filter(|line| line.start >= at && matches!(source[line.clone()].trim(), "pass" | "..."));
+    match placeholder {
+        Some(line) => {
+            edits.extend(reindent(function, source, at..line.start, unit));
+            edits.push(Edit { start: line.start, end: line.end, text: String::new(), order: 0 });
+            edits.extend(reindent(function, source, line.end..moved_end, unit));
+        }
+        None => edits.extend(reindent(function, source, at..moved_end, unit)),
+    }
 
     needs.tracer = true;
     needs.trace = true;
@@ -251,6 +265,14 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
         tenant_id: locals["tenant_id"].clone(),
         defaulted,
     })
+}
+
+/// `pass`, or `...` as a statement.
+fn is_placeholder(statement: Node) -> bool {
+    statement.kind_name() == "pass_statement"
+        || statement.kind_name() == "expression_statement"
+            && statement.named_child_count() == 1
+            && statement.named_child(0).is_some_and(|n| n.kind_name() == "ellipsis")
 }
 
 /// `await <ctx>.connect(...)` as a statement.
