@@ -357,3 +357,33 @@ fn test_code_is_checked_not_instrumented() {
     let out = tool(dir.path(), &["--check", "."]);
     assert!(stderr(&out).contains("5 files scanned, 5 entrypoints"), "{}", stderr(&out));
 }
+
+#[test]
+fn telemetry_set_up_inside_a_block_is_said_not_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = r#"from livekit.agents import AgentSession, JobContext, WorkerOptions, cli
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+
+
+def setup_otel():
+    trace.set_tracer_provider(TracerProvider())
+
+
+async def entrypoint(ctx: JobContext) -> None:
+    try:
+        setup_otel()
+        session = AgentSession()
+        await session.start(room=ctx.room)
+    except Exception:
+        raise
+
+
+if __name__ == "__main__":
+    cli.run_app(WorkerOptions(entrypoint_fnc=entrypoint))
+"#;
+    std::fs::write(dir.path().join("agent.py"), agent).unwrap();
+    let out = tool(dir.path(), &["--dry-run", "."]);
+    assert!(stderr(&out).contains("agent.py:11:5: warning: VOF108 telemetry is set up here"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+    with trace.use_span(session_span, end_on_exit=False):"), "still instrumented");
+}

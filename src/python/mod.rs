@@ -134,7 +134,12 @@ pub fn instrument(
         let mut needs = Needs::default();
         let session_id = FixId::new("session", function.start_byte());
         let session = match session_span::plan(*function, entrypoint.method, &cx, &mut needs) {
-            Ok(session) => Some(session),
+            Ok(session) => {
+                for (code, message, offset) in &session.warnings {
+                    out.findings.push(Finding::diagnostic(at(*offset), code, message.clone()));
+                }
+                Some(session)
+            }
             Err(NotApplicable::AlreadyInstrumented) => {
                 finding.message = Some("already instrumented".into());
                 None
@@ -170,6 +175,18 @@ pub fn instrument(
         }
         if applied {
             sessions.push(session);
+        }
+    }
+    if !functions.is_empty() {
+        if let Some(call) = detect::telemetry_setup::livekit_only_provider(source, semantics) {
+            out.findings.push(Finding::diagnostic(
+                at(call.start_byte()),
+                "VOF109",
+                "LiveKit's `telemetry.set_tracer_provider` sets only LiveKit's own tracer: the `voice.session` \
+                 and LLM spans use the global provider; also call `opentelemetry.trace.set_tracer_provider(...)` \
+                 with it"
+                    .to_string(),
+            ));
         }
     }
     let shifted: Vec<(std::ops::Range<usize>, String)> =

@@ -2,6 +2,13 @@
 //! (`trace.set_tracer_provider(...)`, `metrics.set_meter_provider(...)`, ...),
 //! directly or through functions of the same module it calls.
 //!
+//! Known distributions' one-call setups count too (`configure_azure_monitor`,
+//! `logfire.configure`, `openlit.init`, `Traceloop.init`), and so does a
+//! function imported from elsewhere whose name says it sets up telemetry
+//! (`configure_tracer`, `setup_otel`, `init_tracing`): the tool cannot read
+//! other packages, and starting the session span after such a call costs
+//! nothing if the guess is wrong.
+//!
 //! A span started, or a counter added to, before the provider is set goes
 //! nowhere: the API's proxy tracer makes non-recording spans and its proxy
 //! meter drops the points. So an entrypoint that sets up telemetry itself
@@ -23,6 +30,14 @@ const PROVIDER_SETTERS: &[&str] = &[
     "livekit.agents.telemetry.set_tracer_provider",
 ];
 
+/// Distributions that install the global providers in one call.
+const DISTRIBUTIONS: &[&str] = &[
+    "azure.monitor.opentelemetry.configure_azure_monitor",
+    "logfire.configure",
+    "openlit.init",
+    "traceloop.sdk.Traceloop.init",
+];
+
 /// How deep calls into the module's own functions are followed.
 const DEPTH: usize = 4;
 
@@ -35,8 +50,15 @@ pub fn sets_up_telemetry(node: Node, source: &str, semantics: &Semantics) -> boo
 
 fn sets_up(node: Node, source: &str, semantics: &Semantics, depth: usize) -> bool {
     calls_in(node, semantics).any(|call| {
-        if semantics.callee(call, source).is_some_and(|name| PROVIDER_SETTERS.contains(&name.as_str())) {
-            return true;
+        if let Some(name) = semantics.callee(call, source) {
+            let last = name.rsplit('.').next().unwrap_or(&name);
+            if PROVIDER_SETTERS.contains(&name.as_str()) || DISTRIBUTIONS.contains(&name.as_str()) {
+                return true;
+            }
+            // Imported from a module the tool does not read: its name is all there is.
+            if !name.starts_with("opentelemetry.") && names_a_setup(last) {
+                return true;
+            }
         }
         depth > 0
             && call
@@ -45,6 +67,55 @@ fn sets_up(node: Node, source: &str, semantics: &Semantics, depth: usize) -> boo
                 .and_then(|f| semantics.functions.get(text(f, source)))
                 .is_some_and(|function| *function != node && sets_up(*function, source, semantics, depth - 1))
     })
+}
+
+/// A call of LiveKit's `telemetry.set_tracer_provider` in a module that never
+/// sets the global tracer provider: LiveKit's sets only its own tracer, so the
+/// spans the tool adds (from `trace.get_tracer`) would not be recorded.
+pub fn livekit_only_provider<'t>(source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
+    let callee = |call: &Node| semantics.callee(*call, source);
+    let global = "opentelemetry.trace.set_tracer_provider";
+    if semantics.calls.iter().any(|c| callee(c).is_some_and(|q| q == global || DISTRIBUTIONS.contains(&q.as_str()))) {
+        return None;
+    }
+    semantics
+        .calls
+        .iter()
+        .copied()
+        .find(|c| callee(c).is_some_and(|q| q == "livekit.agents.telemetry.set_tracer_provider"))
+}
+
+/// `configure_tracer`, `setup_otel`, `init_tracing`, `setupTelemetry`: a verb
+/// that sets things up and a word for telemetry.
+fn names_a_setup(name: &str) -> bool {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for c in name.chars() {
+        if c == '_' || (c.is_ascii_uppercase() && !word.is_empty()) {
+            words.push(std::mem::take(&mut word));
+        }
+        if c != '_' {
+            word.push(c.to_ascii_lowercase());
+        }
+    }
+    words.push(word);
+    let verb = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "setup" | "set" | "configure" | "init" | "initialize" | "install" | "enable"));
+    let telemetry = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "otel"
+                | "opentelemetry"
+                | "telemetry"
+                | "tracing"
+                | "tracer"
+                | "tracers"
+                | "observability"
+                | "instrumentation"
+        )
+    });
+    verb && telemetry
 }
 
 /// The calls inside `node`, from the module's pre-order list of calls.
@@ -75,6 +146,8 @@ mod tests {
         let source = r#"from opentelemetry import trace as t, metrics
 from opentelemetry.sdk.trace import TracerProvider
 from livekit.agents.telemetry import set_tracer_provider
+from observability_kit import configure_tracer
+from azure.monitor.opentelemetry import configure_azure_monitor
 
 
 def setup():
@@ -97,21 +170,30 @@ def recursive():
     recursive()
 
 
+def imported_setup():
+    configure_tracer("agent-worker")
+
+
 metrics.set_meter_provider(None)
 configure()
 lk()
 unrelated()
 recursive()
+configure_azure_monitor()
 "#;
+        assert!(names_a_setup("configure_tracer") && names_a_setup("setupTelemetry") && names_a_setup("init_tracing"));
+        assert!(!names_a_setup("trace_call") && !names_a_setup("setup_logging") && !names_a_setup("tracer"));
         assert_eq!(
             setup_statements(source),
             [
                 "def setup():",
                 "def configure():",
                 "def lk():",
+                "def imported_setup():",
                 "metrics.set_meter_provider(None)",
                 "configure()",
-                "lk()"
+                "lk()",
+                "configure_azure_monitor()"
             ]
         );
     }

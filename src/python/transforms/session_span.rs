@@ -66,7 +66,7 @@ use crate::config::Attributes;
 use crate::edit::Edit;
 use crate::python::detect::telemetry_setup::sets_up_telemetry;
 use crate::python::names::fresh;
-use crate::python::semantics::Semantics;
+use crate::python::semantics::{is_livekit_agents, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     body_statements, decorators, descendants, first_positional, indentation_at, is_docstring, leading_comments_start,
@@ -87,6 +87,8 @@ pub struct SessionSpan {
     pub tenant_id: String,
     /// Attributes that use the tool's defaults rather than configured expressions.
     pub defaulted: Vec<&'static str>,
+    /// Diagnostics about the rewritten entrypoint: code, message, offset.
+    pub warnings: Vec<(&'static str, String, usize)>,
 }
 
 /// Why an entrypoint is not rewritten.
@@ -157,16 +159,38 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     if is_docstring(first) {
         anchor = 1;
     }
-    // Telemetry set up in the body comes first: a span started before the provider goes nowhere.
-    let runs_setup = |s: &Node| {
-        !matches!(undecorated(*s).kind_name(), "function_definition" | "class_definition")
-            && sets_up_telemetry(*s, source, cx.semantics)
+    // Telemetry set up first in the body stays first: a span started before the provider goes
+    // nowhere. "First": plain statements before any block, session or other awaited work.
+    let leading = |s: &Node| {
+        s.kind_name() == "expression_statement"
+            && (is_connect(*s, ctx, source) || !descendants(*s).iter().any(|n| n.kind_name() == "await"))
+            && !descendants(*s).iter().any(|n| {
+                n.kind_name() == "call"
+                    && cx.semantics.callee(*n, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"]))
+            })
     };
-    if let Some(last_setup) = statements.iter().rposition(runs_setup) {
-        anchor = anchor.max(last_setup + 1);
+    let leading_end = anchor + statements[anchor..].iter().take_while(|s| leading(s)).count();
+    if let Some(last_setup) =
+        statements[anchor..leading_end].iter().rposition(|s| sets_up_telemetry(*s, source, cx.semantics))
+    {
+        anchor += last_setup + 1;
     }
     if statements.get(anchor).is_some_and(|s| is_connect(*s, ctx, source)) {
         anchor += 1;
+    }
+    // Set up later, or inside a block: the span would start first. Said, not moved.
+    let mut warnings = Vec::new();
+    for statement in &statements[anchor..] {
+        let defines = matches!(undecorated(*statement).kind_name(), "function_definition" | "class_definition");
+        if !defines && sets_up_telemetry(*statement, source, cx.semantics) {
+            warnings.push((
+                "VOF108",
+                "telemetry is set up here, after the session span starts (or inside a block): the span and \
+                 `voice.sessions.started` are lost; set it up at module level or first in the entrypoint"
+                    .to_string(),
+                statement.start_byte(),
+            ));
+        }
     }
     let at = match anchor {
         // Comments just above the first statement are about it: they move with it.
@@ -264,6 +288,7 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
         unit: unit.to_string(),
         tenant_id: locals["tenant_id"].clone(),
         defaulted,
+        warnings,
     })
 }
 
