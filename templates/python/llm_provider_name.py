@@ -20,6 +20,10 @@ def __llm_provider_name__(reported, model, plugin):
         "openrouter.ai": "openrouter",
         "api.cerebras.ai": "cerebras",
     }
+    # Plugins that report a product name: the vendor, as direct SDK call sites are labelled.
+    labels = {"gemini": "google", "vertex ai": "google", "aws bedrock": "bedrock", "mistralai": "mistral"}
+    if name in labels:
+        return labels[name]
     host = name.split("://")[-1].split("/")[0].split(":")[0]
     for known, vendor in vendors.items():
         if host == known or host.endswith("." + known):

@@ -340,6 +340,11 @@ def test_tenant_is_read_when_the_session_subscribes(llm_mock, metric_store, monk
         ("127.0.0.1:8080", "gpt-4o", "openai", "openai"),
         ("my-proxy.internal:443", "x", "groq", "groq"),
         ("anthropic", "claude", None, "anthropic"),
+        # plugins that report a product name (google, aws, mistralai): the vendor direct calls are labelled with
+        ("Gemini", "gemini-2.0-flash", "google", "google"),
+        ("Vertex AI", "gemini-2.0-flash", "google", "google"),
+        ("AWS Bedrock", "amazon.nova-lite-v1:0", "aws", "bedrock"),
+        ("MistralAI", "mistral-small-latest", "mistralai", "mistral"),
     ],
 )
 def test_llm_provider_name(reported, model, plugin, want):
