@@ -86,6 +86,8 @@ CALLS = [
     Call("openai", "stream_summary", "long call", "openai", "gpt-4o-mini", "openai.sse"),
     # the stream held in a name, looped, then closed: the loop's iterable is counted
     Call("openai", "stream_notes", "long call", "openai", "gpt-4o-mini", "openai.sse"),
+    # ... and closed in a `finally`: the `try` is wrapped with it
+    Call("openai", "stream_minutes", "long call", "openai", "gpt-4o-mini", "openai.sse"),
     Call("openai", "answer_faq", "opening hours?", "openai", "gpt-4.1-mini", "openai.responses"),
     Call("groq", "quick_reply", "hi", "groq", "llama-3.1-8b-instant", "groq.sse"),
     Call("google", "extract_booking", "table for two", "google", "gemini-2.5-flash", "google.json"),

@@ -302,14 +302,15 @@ fn wrapped_statement<'t>(
                 check_no_yield(with_statement)?;
                 return Ok((with_statement, with_statement, iterable));
             }
-            let (first, for_loop) = match for_loop {
-                Some(for_loop) => (for_loop, Some(for_loop)),
+            // The statements to wrap run from `first` to `last`; `for_loop` consumes the stream.
+            let (first, last, for_loop) = match for_loop {
+                Some(for_loop) => (for_loop, for_loop, Some(for_loop)),
                 None => match assigned_then_looped(wrapped, source) {
-                    Some((assignment, for_loop, passed)) => {
-                        wrapped = passed;
-                        (assignment, Some(for_loop))
+                    Some(looped) => {
+                        wrapped = looped.passed;
+                        (looped.assignment, looped.last, Some(looped.for_loop))
                     }
-                    None => (wrapped, None),
+                    None => (wrapped, wrapped, None),
                 },
             };
             let Some(for_loop) = for_loop else {
@@ -327,8 +328,8 @@ fn wrapped_statement<'t>(
                 check_include_usage(call, for_loop, source)?;
             }
             check_no_yield(first)?;
-            check_no_yield(for_loop)?;
-            Ok((first, for_loop, wrapped))
+            check_no_yield(last)?;
+            Ok((first, last, wrapped))
         }
         Returns::StreamManager => {
             let mut item = wrapped.parent();
@@ -390,14 +391,25 @@ fn wrapped_statement<'t>(
     }
 }
 
-/// `stream = client...(stream=True)` followed, in the same block, by `for chunk in stream:`:
-/// the assignment and the loop, both to be wrapped, and what to pass through
-/// `llm_call`. With `stream` used nowhere else, the call (`stream` is then the
-/// counting stream); used in the loop's body or after it (`await
-/// stream.aclose()`), the loop's iterable, so `stream` stays the provider's own
-/// object. A use between the assignment and the loop (which may consume it) is
-/// not followed.
-fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>, Node<'t>, Node<'t>)> {
+/// A stream held in a name and looped over later in the same block.
+struct Looped<'t> {
+    /// `stream = client...(stream=True)`.
+    assignment: Node<'t>,
+    /// The last statement to wrap: the loop, or the `try` holding it.
+    last: Node<'t>,
+    for_loop: Node<'t>,
+    /// What to pass through `llm_call.stream(...)`.
+    passed: Node<'t>,
+}
+
+/// `stream = client...(stream=True)` followed, in the same block, by `for chunk
+/// in stream:` (or by a `try` whose body loops so, and whose `finally` closes
+/// it): the statements to wrap, and what to pass through `llm_call`. With
+/// `stream` used nowhere else, the call (`stream` is then the counting stream);
+/// used in the loop's body or after it (`await stream.aclose()`), the loop's
+/// iterable, so `stream` stays the provider's own object. A use between the
+/// assignment and the loop (which may consume it) is not followed.
+fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<Looped<'t>> {
     let assignment = wrapped.parent().filter(|p| p.kind_name() == "assignment")?;
     if assignment.field("right") != Some(wrapped) {
         return None;
@@ -406,8 +418,15 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
     let name = text(target, source);
     let statement = assignment.parent().filter(|p| p.kind_name() == "expression_statement")?;
     let block = statement.parent()?;
+    let uses = |node: Node| {
+        descendants(node).into_iter().filter(|n| n.kind_name() == "identifier" && text(*n, source) == name).count()
+    };
+    let loops_over = |node: Node| {
+        node.kind_name() == "for_statement"
+            && node.field("right").is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name)
+    };
     let mut after = false;
-    let mut for_loop = None;
+    let mut found: Option<(Node, Node)> = None;
     let mut other_uses = false;
     let mut cursor = block.walk();
     for sibling in block.named_children(&mut cursor) {
@@ -415,31 +434,34 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<(Node<'t>
             after = true;
             continue;
         }
-        if !after {
+        let count = uses(sibling);
+        if !after || count == 0 {
             continue;
         }
-        let uses = descendants(sibling)
-            .into_iter()
-            .filter(|n| n.kind_name() == "identifier" && text(*n, source) == name)
-            .count();
-        if uses == 0 {
-            continue;
-        }
-        if for_loop.is_some() {
+        if found.is_some() {
             other_uses = true;
             continue;
         }
-        let is_loop = sibling.kind_name() == "for_statement"
-            && sibling.field("right").is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name);
-        if !is_loop {
+        let for_loop = if loops_over(sibling) {
+            sibling
+        } else if sibling.kind_name() == "try_statement" {
+            // The first statement of the `try` body that uses the stream must be the loop.
+            let body = sibling.field("body")?;
+            let mut cursor = body.walk();
+            let first_use = body.named_children(&mut cursor).find(|s| uses(*s) > 0)?;
+            if !loops_over(first_use) {
+                return None;
+            }
+            first_use
+        } else {
             return None;
-        }
-        other_uses |= uses > 1;
-        for_loop = Some(sibling);
+        };
+        other_uses |= count > 1;
+        found = Some((sibling, for_loop));
     }
-    let for_loop = for_loop?;
+    let (last, for_loop) = found?;
     let passed = if other_uses { for_loop.field("right")? } else { wrapped };
-    Some((statement, for_loop, passed))
+    Some(Looped { assignment: statement, last, for_loop, passed })
 }
 
 /// `async with llm.chat(...) as stream:` whose body loops `async for chunk in stream:` and
