@@ -5,13 +5,18 @@
 //! imports before `from` imports, modules compared without case). A section
 //! the file has no group for gets one of its own, between its neighbours.
 //!
+//! A name joins an existing `from opentelemetry import trace` (`merge_into`)
+//! rather than starting a second statement of the module. The project's
+//! `known-first-party` modules make a section of their own after the
+//! third-party one (the caller reads it, with `combine-as-imports`, from the
+//! project's configuration: `project::import_style`).
+//!
 //! Only the file's leading block of imports is looked at (comments and blank
 //! lines between them allowed); a file with none is left to the caller.
 
 use tree_sitter::Node;
 
 use crate::edit::Edit;
-
 use crate::python::syntax::{after_logical_line, is_docstring, line_start, named_children, text, Field, NodeKind};
 
 /// One import statement to add, already rendered (whole lines).
@@ -127,10 +132,9 @@ pub fn merge_into(root: Node, source: &str, module: &str, names: &[String], comb
     let mut cursor = statement.walk();
     let members: Vec<Node> = statement.children_by_field_name("name", &mut cursor).collect();
     let (first, last) = (members.first()?, members.last()?);
-    let listed = &source[first.start_byte()..last.end_byte()];
     let aliased = |m: &Node| m.kind_name() == "aliased_import";
     if members.iter().any(|m| m.kind_name() != "dotted_name" && !(combine_as && aliased(m)))
-        || listed.contains(['(', '\\', '\n', '#'])
+        || text(statement, source).contains(['(', '\\', '\n'])
     {
         return None;
     }
@@ -170,8 +174,9 @@ fn leading_block(root: Node, source: &str, first_party: &[String]) -> Vec<Existi
             Some(previous) => previous.group,
             None => 0,
         };
-        // Comments just above an import travel with it, except above the block's first.
-        let above = if block.is_empty() { start } else { attached_comments_start(source, start) };
+        // Comments just above an import travel with it, except above a group's first (a heading).
+        let first_of_group = block.last().is_none_or(|previous| previous.group != group);
+        let above = if first_of_group { start } else { attached_comments_start(source, start) };
         let first_name = statement
             .field("name")
             .map(|n| text(n, source).split_whitespace().next().unwrap_or("").to_lowercase())
@@ -438,3 +443,75 @@ const STANDARD_LIBRARY: &[&str] = &[
     "zlib",
     "zoneinfo",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::parse;
+
+    /// The source with `asyncio` and `opentelemetry` imports placed.
+    fn placed(source: &str, first_party: &[&str]) -> String {
+        let tree = parse::parse(source).unwrap();
+        let new = [
+            NewImport {
+                module: "asyncio".into(),
+                from: false,
+                first_name: String::new(),
+                text: "import asyncio\n".into(),
+            },
+            NewImport {
+                module: "opentelemetry".into(),
+                from: true,
+                first_name: "metrics".into(),
+                text: "from opentelemetry import metrics, trace\n".into(),
+            },
+        ];
+        let first_party: Vec<String> = first_party.iter().map(|s| s.to_string()).collect();
+        let mut places = place(tree.root_node(), source, &new, &first_party, "\n").unwrap();
+        places.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        let mut out = source.to_string();
+        for (at, text) in places {
+            out.insert_str(at, &text);
+        }
+        out
+    }
+
+    #[test]
+    fn each_import_in_its_section_at_its_sorted_place() {
+        let source = "\"\"\"Doc.\"\"\"\n\nfrom __future__ import annotations\n\n# stdlib\nimport logging\nfrom dataclasses import dataclass\n\nfrom livekit.agents import cli\nfrom zeta import z\n\nfrom .local import x\n\nx = 1\n";
+        assert_eq!(
+            placed(source, &[]),
+            "\"\"\"Doc.\"\"\"\n\nfrom __future__ import annotations\n\n# stdlib\nimport asyncio\nimport logging\nfrom dataclasses import dataclass\n\nfrom livekit.agents import cli\nfrom opentelemetry import metrics, trace\nfrom zeta import z\n\nfrom .local import x\n\nx = 1\n"
+        );
+    }
+
+    #[test]
+    fn missing_sections_get_groups_between_their_neighbours() {
+        // No standard library group: one before the third-party group, after the header comment.
+        assert_eq!(
+            placed("# header\nfrom livekit.agents import cli\n\nx = 1\n", &[]),
+            "# header\nimport asyncio\n\nfrom livekit.agents import cli\nfrom opentelemetry import metrics, trace\n\nx = 1\n"
+        );
+        // livekit configured as first-party: opentelemetry gets a third-party group before it.
+        assert_eq!(
+            placed("import os\n\nfrom livekit.agents import cli\n", &["livekit"]),
+            "import asyncio\nimport os\n\nfrom opentelemetry import metrics, trace\n\nfrom livekit.agents import cli\n"
+        );
+        // Only the standard library: the third-party group after it.
+        assert_eq!(
+            placed("import os\n", &[]),
+            "import asyncio\nimport os\n\nfrom opentelemetry import metrics, trace\n"
+        );
+    }
+
+    #[test]
+    fn a_name_joins_the_statement_of_its_module() {
+        let source = "from opentelemetry import trace\n";
+        let tree = parse::parse(source).unwrap();
+        let edit = merge_into(tree.root_node(), source, "opentelemetry", &["metrics".into()], false).unwrap();
+        assert_eq!(edit.text, "metrics, trace");
+        let source = "from opentelemetry import (\n    trace,\n)\n";
+        let tree = parse::parse(source).unwrap();
+        assert!(merge_into(tree.root_node(), source, "opentelemetry", &["metrics".into()], false).is_none());
+    }
+}
