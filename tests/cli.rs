@@ -387,3 +387,26 @@ if __name__ == "__main__":
     assert!(stderr(&out).contains("agent.py:11:5: warning: VOF108 telemetry is set up here"), "{}", stderr(&out));
     assert!(stdout(&out).contains("+    with trace.use_span(session_span, end_on_exit=False):"), "still instrumented");
 }
+
+#[test]
+fn an_agent_session_nothing_holds_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = r#"from livekit.agents import AgentSession, JobContext, WorkerOptions, cli
+
+
+async def entrypoint(ctx: JobContext) -> None:
+    async with AgentSession() as session:
+        await session.start(room=ctx.room)
+    async with AgentSession():
+        pass
+
+
+if __name__ == "__main__":
+    cli.run_app(WorkerOptions(entrypoint_fnc=entrypoint))
+"#;
+    std::fs::write(dir.path().join("agent.py"), agent).unwrap();
+    let out = tool(dir.path(), &["--dry-run", "."]);
+    assert!(stderr(&out).contains("agent.py:7:16: warning: VOF121 this AgentSession is not held"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).matches("VOF121").count(), 1, "the held one is subscribed: {}", stderr(&out));
+    assert!(stdout(&out).contains("+            session.on(\"session_usage_updated\""), "{}", stdout(&out));
+}

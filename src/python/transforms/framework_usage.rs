@@ -104,6 +104,19 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreat
         .collect()
 }
 
+/// The `AgentSession(...)` calls of a module that nothing holds (`async with
+/// AgentSession():` without `as`, a session passed straight to a call): their
+/// usage cannot be subscribed to, and is not counted.
+pub fn unheld<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<Node<'t>> {
+    semantics
+        .calls
+        .iter()
+        .copied()
+        .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
+        .filter(|call| held(*call).is_none())
+        .collect()
+}
+
 /// The value last assigned to `name` before `at` in `at`'s own scope (its
 /// function, or the module), by a plain `name = value`.
 fn local_value<'t>(at: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
