@@ -322,9 +322,7 @@ fn wrapped_statement<'t>(
                 ),
                 ));
             };
-            if call.client.shape == Shape::OpenAi && call.client.provider != "groq"
-                || call.client.shape == Shape::Litellm
-            {
+            if reports_usage_only_when_asked(call) {
                 check_include_usage(call, for_loop, source)?;
             }
             check_no_yield(first)?;
@@ -508,13 +506,18 @@ fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(
     }
     let body = for_loop.field("body").map_or("", |b| text(b, source));
     let reads_first_choice = body.contains("choices[0]");
+    // Guarded: a condition that tests `choices` itself (`if chunk.choices and chunk.choices[0]...`,
+    // `... if chunk.choices else None`).
+    let tests_choices = |condition: Node| {
+        let t = text(condition, source);
+        t.match_indices("choices").any(|(at, word)| !t[at + word.len()..].starts_with('['))
+    };
     let guarded = for_loop.field("body").is_some_and(|b| {
-        descendants(b).into_iter().any(|n| {
-            matches!(n.kind_name(), "if_statement" | "conditional_expression" | "while_statement")
-                && n.field("condition").is_some_and(|c| {
-                    let t = text(c, source);
-                    t.contains("choices") && !t.contains("choices[")
-                })
+        descendants(b).into_iter().any(|n| match n.kind_name() {
+            "if_statement" | "while_statement" | "elif_clause" => n.field("condition").is_some_and(tests_choices),
+            // `a if condition else b`: the condition is the second operand.
+            "conditional_expression" => n.named_child(1).is_some_and(tests_choices),
+            _ => false,
         })
     });
     if reads_first_choice && !guarded {
@@ -528,8 +531,18 @@ fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(
 
 fn needs_include_usage(call: &LlmCall, source: &str) -> bool {
     call.returns == Returns::Stream
-        && (call.client.shape == Shape::OpenAi && call.client.provider != "groq" || call.client.shape == Shape::Litellm)
+        && reports_usage_only_when_asked(call)
         && keyword_argument(call.call, "stream_options", source).is_none()
+}
+
+/// Chat Completions streams (openai-shaped SDKs but groq's, and litellm) carry
+/// usage only with `stream_options={"include_usage": True}`. The Responses API
+/// reports it in `response.completed` and has no such option (its
+/// `stream_options` takes other keys: adding it would make the request fail).
+fn reports_usage_only_when_asked(call: &LlmCall) -> bool {
+    let chat_completions = call.method.contains("chat.completions");
+    call.client.shape == Shape::OpenAi && call.client.provider != "groq" && chat_completions
+        || call.client.shape == Shape::Litellm
 }
 
 /// `stream_options={"include_usage": True}` after the call's last argument: on a line of
