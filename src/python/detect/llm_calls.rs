@@ -14,7 +14,7 @@ use tree_sitter::Node;
 use super::clients::{self, Client, Shape};
 use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
-use crate::python::syntax::{keyword_argument, string_value, text};
+use crate::python::syntax::{keyword_argument, named_children, string_value, text};
 
 /// One provider SDK call.
 #[derive(Debug, Clone)]
@@ -39,6 +39,8 @@ pub enum Returns {
     Stream,
     /// anthropic's `messages.stream(...)` context manager.
     StreamManager,
+    /// A response or a stream, as `stream=` (a variable, or in `**kwargs`) says at run time.
+    Either,
 }
 
 /// Every provider SDK call of a module.
@@ -62,8 +64,7 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
             continue;
         };
         let returns = method_returns(client.shape, &path)?;
-        let returns =
-            if returns == Returns::Response && is_stream_flag(call, source) { Returns::Stream } else { returns };
+        let returns = if returns == Returns::Response { streams(call, source) } else { returns };
         let model_arg = if client.shape == Shape::Bedrock { "modelId" } else { "model" };
         // A LiveKit LLM knows its model: `llm.model`.
         let model = match client.shape {
@@ -123,9 +124,23 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
     Some(returns)
 }
 
-/// `stream=True`.
-fn is_stream_flag(call: Node, source: &str) -> bool {
-    keyword_argument(call, "stream", source).is_some_and(|v| text(v, source) == "True")
+/// What a call that may stream returns: `stream=True` a stream, no `stream=`
+/// (or `False`) a response; `stream=` from a variable, or no `stream=` beside
+/// `**kwargs`, either.
+fn streams(call: Node, source: &str) -> Returns {
+    match keyword_argument(call, "stream", source).map(|v| text(v, source)) {
+        Some("True") => Returns::Stream,
+        Some("False" | "None") => Returns::Response,
+        Some(_) => Returns::Either,
+        None => {
+            let arguments = call.field("arguments").map(named_children).unwrap_or_default();
+            if arguments.iter().any(|a| a.kind_name() == "dictionary_splat") {
+                Returns::Either
+            } else {
+                Returns::Response
+            }
+        }
+    }
 }
 
 /// `litellm.completion(...)` / `acompletion(...)`; the provider from the model's prefix when it says.
@@ -144,7 +159,7 @@ fn litellm<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Sem
         method: method.to_string(),
         model,
         model_of: None,
-        returns: if is_stream_flag(call, source) { Returns::Stream } else { Returns::Response },
+        returns: streams(call, source),
     })
 }
 

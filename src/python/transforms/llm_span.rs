@@ -200,6 +200,7 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
                 Returns::Response => "record",
                 Returns::Stream => "stream",
                 Returns::StreamManager => "watch",
+                Returns::Either => unreachable!("a call that may stream is not wrapped"),
             };
             edits.push(Edit {
                 start: wrapped.start_byte(),
@@ -329,6 +330,14 @@ fn wrapped_statement<'t>(
             check_no_yield(last)?;
             Ok((first, last, wrapped))
         }
+        Returns::Either => Err((
+            "VOF115",
+            format!(
+                "{} may return a stream (`stream=` comes from a variable or `**kwargs`): a span around it would \
+                 end before the stream is read; pass `stream=True` or `stream=False` as written to instrument it",
+                call.method
+            ),
+        )),
         Returns::StreamManager => {
             let mut item = wrapped.parent();
             if item.is_some_and(|p| p.kind_name() == "as_pattern") {
