@@ -41,10 +41,13 @@ fn sdk_class(qualified: &str) -> Option<(Shape, &'static str)> {
     let last = qualified.rsplit('.').next().unwrap_or(qualified);
     let root = qualified.split('.').next().unwrap_or(qualified);
     match (root, last) {
-        ("anthropic", "Anthropic" | "AsyncAnthropic") => Some((Shape::Anthropic, "anthropic")),
+        // `Client` / `AsyncClient` are the SDKs' own aliases of their clients.
+        ("anthropic", "Anthropic" | "AsyncAnthropic" | "Client" | "AsyncClient") => {
+            Some((Shape::Anthropic, "anthropic"))
+        }
         ("anthropic", "AnthropicBedrock" | "AsyncAnthropicBedrock") => Some((Shape::Anthropic, "anthropic")),
         ("anthropic", "AnthropicVertex" | "AsyncAnthropicVertex") => Some((Shape::Anthropic, "anthropic")),
-        ("openai", "OpenAI" | "AsyncOpenAI") => Some((Shape::OpenAi, "openai")),
+        ("openai", "OpenAI" | "AsyncOpenAI" | "Client" | "AsyncClient") => Some((Shape::OpenAi, "openai")),
         ("openai", "AzureOpenAI" | "AsyncAzureOpenAI") => Some((Shape::OpenAi, "azure_openai")),
         ("groq", "Groq" | "AsyncGroq") => Some((Shape::OpenAi, "groq")),
         ("together", "Together" | "AsyncTogether") => Some((Shape::OpenAi, "together")),
@@ -155,6 +158,15 @@ fn resolve_depth(expr: Node, source: &str, semantics: &Semantics, depth: usize) 
             None
         }
         "parenthesized_expression" => resolve_depth(named_children(expr).into_iter().next()?, source, semantics, depth),
+        // `client or AsyncAnthropic()`, `client if client is not None else AsyncAnthropic()`: either side.
+        "boolean_operator" => ["left", "right"]
+            .into_iter()
+            .filter_map(|side| expr.field(side))
+            .find_map(|side| resolve_depth(side, source, semantics, depth + 1)),
+        "conditional_expression" => [0, 2]
+            .into_iter()
+            .filter_map(|i| expr.named_child(i))
+            .find_map(|branch| resolve_depth(branch, source, semantics, depth + 1)),
         "await" => resolve_depth(expr.named_child(0)?, source, semantics, depth),
         _ => None,
     }
@@ -180,7 +192,18 @@ fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usiz
     assigned_in(&semantics.module_level, name, source, semantics, depth)
 }
 
+/// `name = value` among `nodes`, or `with value as name:` (an SDK client is its own context).
 fn assigned_in(nodes: &[Node], name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    let opened = nodes.iter().copied().filter(|n| n.kind_name() == "as_pattern").find_map(|pattern| {
+        let alias = pattern.field("alias")?;
+        if text(alias, source) != name || pattern.parent().is_none_or(|p| p.kind_name() != "with_item") {
+            return None;
+        }
+        resolve_depth(pattern.named_child(0)?, source, semantics, depth + 1)
+    });
+    if opened.is_some() {
+        return opened;
+    }
     nodes.iter().copied().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
         let left = assignment.field("left")?;
         if left.kind_name() != "identifier" || text(left, source) != name {
