@@ -1,56 +1,85 @@
 //! What LLM instrumentation shares across languages: the product operation a
 //! function's name says, and the provider an endpoint's host says.
 
-/// `_call_mug_copy_llm` → `mug_copy`, `run_llm_scorer` → `scorer`: the product
-/// operation, without the verbs and transport words around it.
-pub fn operation_name(function: &str) -> String {
-    let mut name = function.trim_matches('_').to_lowercase();
-    for prefix in ["call_", "invoke_", "run_", "do_", "ask_", "query_", "request_", "get_", "fetch_"] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            if !rest.is_empty() {
-                name = rest.to_string();
-                break;
+/// Leading verbs that say "make the call", not what it is for.
+const VERBS: &[&str] =
+    &["call", "invoke", "run", "do", "ask", "query", "request", "get", "fetch", "create", "make", "send"];
+
+/// Words that name a vendor, a model family or the transport: never the product operation.
+const TRANSPORT: &[&str] = &[
+    "llm",
+    "llms",
+    "openai",
+    "anthropic",
+    "claude",
+    "gpt",
+    "gemini",
+    "groq",
+    "mistral",
+    "cohere",
+    "litellm",
+    "bedrock",
+    "completion",
+    "completions",
+    "api",
+    "model",
+];
+
+/// Words that end a name only to lead to a transport word (`draft_reply_with_claude`), or say
+/// only what kind of thing holds the code (`SupportAgent`).
+const FILLERS: &[&str] = &["with", "via", "using", "chat", "agent", "service", "client", "bot", "handler", "provider"];
+
+/// The product operation a function's name says, without the verbs and
+/// transport words around it: `_call_mug_copy_llm` → `mug_copy`,
+/// `run_llm_scorer` → `scorer`, `draft_reply_with_claude` → `draft_reply`.
+/// A name that says nothing else (`call_llm`, `ask_claude`) gives way to the
+/// first of `fallbacks` that does (its class, its module), then to `call`.
+pub fn operation_name(function: &str, fallbacks: &[&str]) -> String {
+    std::iter::once(function)
+        .chain(fallbacks.iter().copied())
+        .map(operation)
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "call".to_string())
+}
+
+fn operation(name: &str) -> String {
+    let mut words = words(name);
+    while words.len() > 1 && VERBS.contains(&words[0].as_str()) {
+        words.remove(0);
+    }
+    words.retain(|w| !TRANSPORT.contains(&w.as_str()));
+    while words.last().is_some_and(|w| FILLERS.contains(&w.as_str())) {
+        words.pop();
+    }
+    while words.first().is_some_and(|w| FILLERS.contains(&w.as_str())) {
+        words.remove(0);
+    }
+    words.join("_")
+}
+
+/// `snake_case` or `CamelCase` words, lowercased (`ChatGPTAgent` → chat, gpt, agent).
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let boundary = c.is_uppercase()
+            && !word.is_empty()
+            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
+        if c == '_' || c == '.' || boundary {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            if c == '_' || c == '.' {
+                continue;
             }
         }
+        word.extend(c.to_lowercase());
     }
-    // `run_llm_scorer` → `scorer`: a transport word after the verb says no more than a suffix would.
-    for prefix in ["llm_", "gpt_", "claude_", "gemini_", "openai_", "anthropic_"] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            if !rest.is_empty() {
-                name = rest.to_string();
-                break;
-            }
-        }
+    if !word.is_empty() {
+        words.push(word);
     }
-    for _ in 0..2 {
-        for suffix in [
-            "_llm",
-            "_completion",
-            "_completions",
-            "_chat",
-            "_gpt",
-            "_claude",
-            "_gemini",
-            "_openai",
-            "_anthropic",
-            "_model",
-            "_api",
-            "_with",
-            "_via",
-            "_using",
-        ] {
-            if let Some(rest) = name.strip_suffix(suffix) {
-                if !rest.is_empty() {
-                    name = rest.to_string();
-                }
-            }
-        }
-    }
-    if name.is_empty() {
-        "call".to_string()
-    } else {
-        name
-    }
+    words
 }
 
 /// An openai-shaped SDK's provider, from the host of its `base_url`.
@@ -79,14 +108,18 @@ mod tests {
 
     #[test]
     fn operation_names_are_product_words() {
-        assert_eq!(operation_name("_call_mug_copy_llm"), "mug_copy");
-        assert_eq!(operation_name("summarize_call"), "summarize_call");
-        assert_eq!(operation_name("draft_reply_with_claude"), "draft_reply");
-        assert_eq!(operation_name("get_completion"), "completion");
-        assert_eq!(operation_name("_llm"), "llm");
-        assert_eq!(operation_name("run_llm_scorer"), "scorer");
-        assert_eq!(operation_name("claude_triage_llm"), "triage");
-        assert_eq!(operation_name("llm_"), "llm");
+        assert_eq!(operation_name("_call_mug_copy_llm", &[]), "mug_copy");
+        assert_eq!(operation_name("summarize_call", &[]), "summarize_call");
+        assert_eq!(operation_name("draft_reply_with_claude", &[]), "draft_reply");
+        assert_eq!(operation_name("run_llm_scorer", &[]), "scorer");
+        assert_eq!(operation_name("claude_triage_llm", &[]), "triage");
+        assert_eq!(operation_name("get_groq_response", &[]), "response");
+        assert_eq!(operation_name("_create_openai_stream", &[]), "stream");
+        // Nothing but the call and its transport: the class, then the module, say what it is for.
+        assert_eq!(operation_name("_call_openai", &["ChatGPTAgent", "triage"]), "triage");
+        assert_eq!(operation_name("ask_claude", &["IntentRouter", "agent"]), "intent_router");
+        assert_eq!(operation_name("call_llm", &[]), "call");
+        assert_eq!(operation_name("get_completion", &["summaries"]), "summaries");
     }
 
     #[test]

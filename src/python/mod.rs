@@ -252,6 +252,7 @@ pub fn instrument(
         line_ending: file.line_ending,
         overrides: &overrides,
         shifted: &shifted,
+        module: file.path.file_stem().and_then(|s| s.to_str()).unwrap_or(""),
     };
     let calls = if instrumented { detect::llm_calls::find(source, semantics) } else { Vec::new() };
     let selected_site = |start: usize| selection.allows(&FixId::new("llm", start));

@@ -2,6 +2,7 @@
 
 use super::{span_name, Context, Rule, Violation};
 use crate::llm::operation_name;
+use crate::python::syntax::symbol;
 use crate::python::syntax::Field;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{enclosing_function, first_positional, text};
@@ -40,10 +41,12 @@ pub fn check(cx: &Context) -> Vec<Violation> {
         if !transport {
             continue;
         }
-        let operation = decorated_function(call)
-            .or_else(|| enclosing_function(call))
-            .and_then(|f| f.field("name"))
-            .map_or("generate".to_string(), |n| operation_name(text(n, source)));
+        let function = decorated_function(call).or_else(|| enclosing_function(call));
+        let function_name = function.and_then(|f| f.field("name")).map_or("", |n| text(n, source));
+        let site = function.map(|f| symbol(f, source)).unwrap_or_default();
+        let class = site.rsplit_once('.').map_or("", |(class, _)| class);
+        let module = cx.file_name.strip_suffix(".py").unwrap_or(cx.file_name);
+        let operation = operation_name(function_name, &[class, module]);
         let at = first_positional(call).map_or(call.start_byte(), |a| a.start_byte());
         out.push(Violation {
             code: RULE.code,

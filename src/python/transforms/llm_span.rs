@@ -92,6 +92,8 @@ pub struct Context<'a> {
     pub overrides: &'a HashMap<String, LlmOverride>,
     /// Ranges that another transform indents by one more unit (the session's `with`).
     pub shifted: &'a [(Range<usize>, String)],
+    /// The module's name (its file's stem): the operation when nothing closer says one.
+    pub module: &'a str,
 }
 
 /// The planned rewrite of one wrapped statement: a fix of its own.
@@ -163,9 +165,9 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         let unit = unit_of(statement, cx);
         let function = enclosing_function(statement);
         let call_site = function.map_or_else(|| "<module>".to_string(), |f| symbol(f, source));
-        let operation = function
-            .and_then(|f| f.field("name"))
-            .map_or_else(|| "call".to_string(), |n| operation_name(text(n, source)));
+        let class = call_site.rsplit_once('.').map_or("", |(class, _)| class);
+        let operation =
+            operation_name(function.and_then(|f| f.field("name")).map_or("", |n| text(n, source)), &[class, cx.module]);
         let overrides = cx.overrides.get(&call_site);
         let span = overrides.and_then(|o| o.span.clone()).unwrap_or_else(|| format!("llm.{operation}"));
         let use_case = overrides.and_then(|o| o.use_case.clone()).unwrap_or_else(|| operation.clone());

@@ -68,7 +68,8 @@ pub fn plan(call: &LlmCall, source: &str, unit: &str, overrides: &HashMap<String
     };
     let call_site = call_site(call.call.syntax());
     let function = call.call.syntax().ancestors().find_map(ast::Fn::cast);
-    let operation = function.and_then(|f| f.name()).map_or_else(|| "call".to_string(), |n| operation_name(n.text()));
+    let operation =
+        function.and_then(|f| f.name()).map_or_else(|| "call".to_string(), |n| operation_name(n.text(), &[]));
     let overrides = overrides.get(&call_site);
     let span = overrides.and_then(|o| o.span.clone()).unwrap_or_else(|| format!("llm.{operation}"));
     let use_case = overrides.and_then(|o| o.use_case.clone()).unwrap_or(operation);
