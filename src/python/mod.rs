@@ -192,17 +192,16 @@ pub fn instrument(
     let shifted: Vec<(std::ops::Range<usize>, String)> =
         sessions.iter().map(|s| (s.moved.clone(), s.unit.clone())).collect();
 
-    let creations = if instrumented { framework_usage::sessions(source, semantics) } else { Vec::new() };
-    if instrumented {
-        for call in framework_usage::unheld(source, semantics) {
-            out.findings.push(Finding::diagnostic(
-                at(call.start_byte()),
-                "VOF121",
-                "this AgentSession is not held in a name (`session = AgentSession(...)`, `... as session:`): its \
-                 LLM usage is not counted"
-                    .to_string(),
-            ));
-        }
+    let (creations, unheld) =
+        if instrumented { framework_usage::sessions(source, semantics) } else { (Vec::new(), Vec::new()) };
+    for call in unheld {
+        out.findings.push(Finding::diagnostic(
+            at(call.start_byte()),
+            "VOF121",
+            "this AgentSession is not held in a name (`session = AgentSession(...)`, `... as session:`): its LLM \
+             usage is not counted"
+                .to_string(),
+        ));
     }
     if !creations.is_empty() {
         let deprecated_event = project::livekit_agents_version(&file.path).is_some_and(|v| v < (1, 5));

@@ -50,7 +50,13 @@ pub fn sets_up_telemetry(node: Node, source: &str, semantics: &Semantics) -> boo
 
 fn sets_up(node: Node, source: &str, semantics: &Semantics, depth: usize) -> bool {
     calls_in(node, semantics).any(|call| {
-        if let Some(name) = semantics.callee(call, source) {
+        let Some(function) = call.field("function") else { return false };
+        // The name as written ends like the qualified one: most calls are ruled out without resolving it.
+        let written = text(function, source);
+        let last = written.rsplit('.').next().unwrap_or(written).trim();
+        let known = |names: &[&str]| names.iter().any(|n| n.rsplit('.').next() == Some(last));
+        let candidate = known(PROVIDER_SETTERS) || known(DISTRIBUTIONS) || names_a_setup(last);
+        if let Some(name) = candidate.then(|| semantics.callee(call, source)).flatten() {
             let last = name.rsplit('.').next().unwrap_or(&name);
             if PROVIDER_SETTERS.contains(&name.as_str()) || DISTRIBUTIONS.contains(&name.as_str()) {
                 return true;
@@ -61,11 +67,11 @@ fn sets_up(node: Node, source: &str, semantics: &Semantics, depth: usize) -> boo
             }
         }
         depth > 0
-            && call
-                .field("function")
-                .filter(|f| f.kind_name() == "identifier")
-                .and_then(|f| semantics.functions.get(text(f, source)))
-                .is_some_and(|function| *function != node && sets_up(*function, source, semantics, depth - 1))
+            && function.kind_name() == "identifier"
+            && semantics
+                .functions
+                .get(written)
+                .is_some_and(|defined| *defined != node && sets_up(*defined, source, semantics, depth - 1))
     })
 }
 
@@ -73,6 +79,9 @@ fn sets_up(node: Node, source: &str, semantics: &Semantics, depth: usize) -> boo
 /// sets the global tracer provider: LiveKit's sets only its own tracer, so the
 /// spans the tool adds (from `trace.get_tracer`) would not be recorded.
 pub fn livekit_only_provider<'t>(source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
+    if !source.contains("set_tracer_provider") {
+        return None;
+    }
     let callee = |call: &Node| semantics.callee(*call, source);
     let global = "opentelemetry.trace.set_tracer_provider";
     if semantics.calls.iter().any(|c| callee(c).is_some_and(|q| q == global || DISTRIBUTIONS.contains(&q.as_str()))) {
@@ -88,6 +97,14 @@ pub fn livekit_only_provider<'t>(source: &str, semantics: &Semantics<'t>) -> Opt
 /// `configure_tracer`, `setup_otel`, `init_tracing`, `setupTelemetry`: a verb
 /// that sets things up and a word for telemetry.
 fn names_a_setup(name: &str) -> bool {
+    // Most names have no telemetry word at all: said without splitting them.
+    let has = |word: &str| name.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word.as_bytes()));
+    if !["otel", "opentelemetry", "telemetry", "tracing", "tracer", "observability", "instrumentation"]
+        .into_iter()
+        .any(has)
+    {
+        return false;
+    }
     let mut words = Vec::new();
     let mut word = String::new();
     for c in name.chars() {

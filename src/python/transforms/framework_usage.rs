@@ -78,43 +78,36 @@ impl SessionCreation<'_> {
     }
 }
 
-/// Every `AgentSession(...)` of a module that is assigned, bound by a `with`, or returned.
-pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<SessionCreation<'t>> {
-    semantics
+/// Every `AgentSession(...)` of a module that is assigned, bound by a `with`,
+/// or returned; and those that nothing holds (`async with AgentSession():`
+/// without `as`, a session passed straight to a call), whose usage cannot be
+/// subscribed to, and is not counted.
+pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCreation<'t>>, Vec<Node<'t>>) {
+    let mut creations = Vec::new();
+    let mut unheld = Vec::new();
+    let agent_sessions = semantics
         .calls
         .iter()
         .copied()
-        .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
-        .filter_map(|call| {
-            let (statement, form) = held(call)?;
-            let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind_name() {
-                "call" => livekit_llm(llm, source, semantics),
-                // `llm = openai.LLM(...)` earlier in the same scope
-                "identifier" => local_value(call, text(llm, source), source)
-                    .filter(|value| value.kind_name() == "call")
-                    .and_then(|value| livekit_llm(value, source, semantics)),
-                // LiveKit inference: "openai/gpt-4.1-mini"
-                "string" => {
-                    string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string())
-                }
-                _ => None,
-            });
-            Some(SessionCreation { statement, form, plugin })
-        })
-        .collect()
-}
-
-/// The `AgentSession(...)` calls of a module that nothing holds (`async with
-/// AgentSession():` without `as`, a session passed straight to a call): their
-/// usage cannot be subscribed to, and is not counted.
-pub fn unheld<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<Node<'t>> {
-    semantics
-        .calls
-        .iter()
-        .copied()
-        .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])))
-        .filter(|call| held(*call).is_none())
-        .collect()
+        .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])));
+    for call in agent_sessions {
+        let Some((statement, form)) = held(call) else {
+            unheld.push(call);
+            continue;
+        };
+        let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind_name() {
+            "call" => livekit_llm(llm, source, semantics),
+            // `llm = openai.LLM(...)` earlier in the same scope
+            "identifier" => local_value(call, text(llm, source), source)
+                .filter(|value| value.kind_name() == "call")
+                .and_then(|value| livekit_llm(value, source, semantics)),
+            // LiveKit inference: "openai/gpt-4.1-mini"
+            "string" => string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string()),
+            _ => None,
+        });
+        creations.push(SessionCreation { statement, form, plugin });
+    }
+    (creations, unheld)
 }
 
 /// The value last assigned to `name` before `at` in `at`'s own scope (its
