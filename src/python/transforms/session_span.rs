@@ -54,8 +54,10 @@
 //!
 //! An entrypoint that sets up telemetry itself (`setup_otel()` installing a
 //! tracer or meter provider, `detect::telemetry_setup`) gets its span after
-//! the last statement that does: before it, the span would not record and
-//! the counter's point would be dropped.
+//! the last of its leading plain statements that does: before it, the span
+//! would not record and the counter's point would be dropped. A setup later in
+//! the body, or inside a block, is reported (VOF108) rather than moved. A lone
+//! `pass` or `...` body goes once the span's own statements fill the block.
 
 use crate::python::syntax::Field;
 use std::collections::{HashMap, HashSet};
