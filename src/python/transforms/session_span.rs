@@ -164,12 +164,16 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     // Telemetry set up first in the body stays first: a span started before the provider goes
     // nowhere. "First": plain statements before any block, session or other awaited work.
     let leading = |s: &Node| {
-        s.kind_name() == "expression_statement"
-            && (is_connect(*s, ctx, source) || !descendants(*s).iter().any(|n| n.kind_name() == "await"))
-            && !descendants(*s).iter().any(|n| {
-                n.kind_name() == "call"
-                    && cx.semantics.callee(*n, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"]))
-            })
+        if s.kind_name() != "expression_statement" {
+            return false;
+        }
+        let nodes = descendants(*s);
+        let awaits = nodes.iter().any(|n| n.kind_name() == "await");
+        let makes_session = nodes.iter().any(|n| {
+            n.kind_name() == "call"
+                && cx.semantics.callee(*n, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"]))
+        });
+        (!awaits || is_connect(*s, ctx, source)) && !makes_session
     };
     let leading_end = anchor + statements[anchor..].iter().take_while(|s| leading(s)).count();
     if let Some(last_setup) =
