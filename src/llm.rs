@@ -58,7 +58,7 @@ fn operation(name: &str) -> String {
 }
 
 /// `snake_case` or `CamelCase` words, lowercased (`ChatGPTAgent` → chat, gpt, agent).
-fn words(name: &str) -> Vec<String> {
+pub fn words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let chars: Vec<char> = name.chars().collect();

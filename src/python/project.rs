@@ -9,10 +9,10 @@ use std::sync::{LazyLock, Mutex};
 
 /// Answers per directory, for the whole process: every file of a directory
 /// asks the same question, and listing a large directory once per file is slow.
-static BY_DIR: LazyLock<Mutex<Answers>> = LazyLock::new(Default::default);
+static VERSIONS: LazyLock<Answers<Version>> = LazyLock::new(Default::default);
 
-/// (directory, depth still allowed) → the version pinned there or above.
-type Answers = HashMap<(PathBuf, usize), Option<Version>>;
+/// (directory, depth still allowed) → what was found there or above.
+type Answers<T> = Mutex<HashMap<(PathBuf, usize), Option<T>>>;
 
 /// A `(major, minor)` version.
 type Version = (u32, u32);
@@ -24,20 +24,21 @@ const DEPTH: usize = 12;
 /// of its requirement), or `None` when no project file names it.
 pub fn livekit_agents_version(file: &Path) -> Option<(u32, u32)> {
     let dir = std::fs::canonicalize(file).ok()?.parent()?.to_path_buf();
-    in_dir(&dir, DEPTH)
+    nearest(&VERSIONS, &dir, DEPTH, &pinned_here)
 }
 
-/// The version pinned in `dir` or in one of its `depth - 1` ancestors.
-fn in_dir(dir: &Path, depth: usize) -> Option<(u32, u32)> {
+/// What `here` finds in `dir` or in one of its `depth - 1` ancestors, the
+/// nearest first; each directory's answer is remembered in `answers`.
+fn nearest<T: Clone>(answers: &Answers<T>, dir: &Path, depth: usize, here: &dyn Fn(&Path) -> Option<T>) -> Option<T> {
     if depth == 0 {
         return None;
     }
     let key = (dir.to_path_buf(), depth);
-    if let Some(found) = BY_DIR.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return *found;
+    if let Some(found) = answers.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return found.clone();
     }
-    let found = pinned_here(dir).or_else(|| dir.parent().and_then(|parent| in_dir(parent, depth - 1)));
-    BY_DIR.lock().unwrap_or_else(|e| e.into_inner()).insert(key, found);
+    let found = here(dir).or_else(|| dir.parent().and_then(|parent| nearest(answers, parent, depth - 1, here)));
+    answers.lock().unwrap_or_else(|e| e.into_inner()).insert(key, found.clone());
     found
 }
 
@@ -91,7 +92,7 @@ pub struct ImportStyle {
     pub first_party: Vec<String>,
 }
 
-static STYLES: LazyLock<Mutex<HashMap<PathBuf, Option<ImportStyle>>>> = LazyLock::new(Default::default);
+static STYLES: LazyLock<Answers<ImportStyle>> = LazyLock::new(Default::default);
 
 /// The import style of the nearest configuration that configures ruff or
 /// isort (`.ruff.toml`, `ruff.toml`, `pyproject.toml`'s `[tool.ruff]` or
@@ -100,19 +101,7 @@ pub fn import_style(file: &Path) -> ImportStyle {
     let Some(dir) = std::fs::canonicalize(file).ok().and_then(|f| f.parent().map(Path::to_path_buf)) else {
         return ImportStyle::default();
     };
-    style_in(&dir, DEPTH).unwrap_or_default()
-}
-
-fn style_in(dir: &Path, depth: usize) -> Option<ImportStyle> {
-    if depth == 0 {
-        return None;
-    }
-    if let Some(found) = STYLES.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
-        return found.clone();
-    }
-    let found = style_here(dir).or_else(|| dir.parent().and_then(|parent| style_in(parent, depth - 1)));
-    STYLES.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), found.clone());
-    found
+    nearest(&STYLES, &dir, DEPTH, &style_here).unwrap_or_default()
 }
 
 /// The style a configuration file of `dir` sets, when one configures ruff or isort.

@@ -105,17 +105,7 @@ fn names_a_setup(name: &str) -> bool {
     {
         return false;
     }
-    let mut words = Vec::new();
-    let mut word = String::new();
-    for c in name.chars() {
-        if c == '_' || (c.is_ascii_uppercase() && !word.is_empty()) {
-            words.push(std::mem::take(&mut word));
-        }
-        if c != '_' {
-            word.push(c.to_ascii_lowercase());
-        }
-    }
-    words.push(word);
+    let words = crate::llm::words(name);
     let verb = words
         .iter()
         .any(|w| matches!(w.as_str(), "setup" | "set" | "configure" | "init" | "initialize" | "install" | "enable"));

@@ -41,8 +41,8 @@ use crate::python::names::fresh;
 use crate::python::semantics::{is_livekit_agents, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
-    descendants, indentation_at, keyword_argument, leading_comments_start, line_after_statement, line_start,
-    named_children, same_scope_descendants, string_value, symbol, text,
+    descendants, enclosing_function, indentation_at, keyword_argument, leading_comments_start, line_after_statement,
+    line_start, named_children, same_scope_descendants, string_value, symbol, text,
 };
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
@@ -98,7 +98,7 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCrea
         let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind_name() {
             "call" => livekit_llm(llm, source, semantics),
             // `llm = openai.LLM(...)` earlier in the same scope
-            "identifier" => local_value(call, text(llm, source), source)
+            "identifier" => local_value(call, text(llm, source), source, semantics)
                 .filter(|value| value.kind_name() == "call")
                 .and_then(|value| livekit_llm(value, source, semantics)),
             // LiveKit inference: "openai/gpt-4.1-mini"
@@ -112,16 +112,12 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCrea
 
 /// The value last assigned to `name` before `at` in `at`'s own scope (its
 /// function, or the module), by a plain `name = value`.
-fn local_value<'t>(at: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
-    let mut scope = at.parent();
-    while let Some(node) = scope.filter(|n| !matches!(n.kind_name(), "function_definition" | "module")) {
-        scope = node.parent();
-    }
-    let body = match scope? {
-        function if function.kind_name() == "function_definition" => function.field("body")?,
-        module => module,
+fn local_value<'t>(at: Node<'t>, name: &str, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
+    let scope = match enclosing_function(at) {
+        Some(function) => same_scope_descendants(function.field("body")?),
+        None => semantics.module_level.clone(),
     };
-    same_scope_descendants(body)
+    scope
         .into_iter()
         .filter(|n| n.kind_name() == "assignment" && n.end_byte() <= at.start_byte())
         .filter(|n| n.field("left").is_some_and(|left| left.kind_name() == "identifier" && text(left, source) == name))
@@ -145,16 +141,7 @@ fn held(call: Node) -> Option<(Node, Form)> {
             let block = statement.field("body")?;
             Some((statement, Form::With { target, block }))
         }
-        "return_statement" => {
-            let mut scope = parent.parent();
-            while let Some(node) =
-                scope.filter(|n| !matches!(n.kind_name(), "function_definition" | "lambda" | "module"))
-            {
-                scope = node.parent();
-            }
-            let function = scope.filter(|n| n.kind_name() == "function_definition");
-            Some((parent, Form::Returned { function }))
-        }
+        "return_statement" => Some((parent, Form::Returned { function: enclosing_function(parent) })),
         _ => None,
     }
 }
