@@ -10,6 +10,7 @@
 //! results of `fix`, so everything after planning is shared.
 
 pub mod config;
+pub mod diagnostics;
 pub mod diff;
 mod gitdirty;
 pub use gitdirty::dirty_files;

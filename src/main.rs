@@ -102,7 +102,8 @@ fn main() -> ExitCode {
         return show_settings(path);
     }
     if let Some(code) = &cli.explain {
-        return match voice_otel_fix::python::rules::rule(code) {
+        let rule = voice_otel_fix::python::rules::rule(code).or_else(|| voice_otel_fix::diagnostics::notice_for(code));
+        return match rule {
             Some(rule) => {
                 println!("# {} ({})\n\n{}\n\n{}", rule.name, rule.code, rule.summary, rule.doc);
                 ExitCode::SUCCESS
@@ -117,6 +118,10 @@ fn main() -> ExitCode {
         Some(Command::Rules) => {
             for rule in voice_otel_fix::python::rules::all_rules() {
                 println!("{}  {:<30} {:<5} {}", rule.code, rule.name, if rule.fix { "fix" } else { "" }, rule.summary);
+            }
+            println!("\nTool diagnostics (places the tool reports instead of rewriting):");
+            for notice in voice_otel_fix::diagnostics::TOOL_DIAGNOSTICS {
+                println!("{}  {:<37} {}", notice.code, notice.name, notice.summary);
             }
             return ExitCode::SUCCESS;
         }

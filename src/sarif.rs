@@ -155,7 +155,15 @@ pub fn to_sarif(report: &Report) -> String {
         .collect();
     diagnostic_codes.sort();
     diagnostic_codes.dedup();
-    rules.extend(diagnostic_codes.iter().map(|c| json!({"id": c, "shortDescription": {"text": c}})));
+    rules.extend(diagnostic_codes.iter().map(|c| match crate::diagnostics::notice_for(c) {
+        Some(notice) => json!({
+            "id": notice.code,
+            "name": notice.name,
+            "shortDescription": {"text": notice.summary},
+            "fullDescription": {"text": notice.doc},
+        }),
+        None => json!({"id": c, "shortDescription": {"text": c}}),
+    }));
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

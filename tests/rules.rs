@@ -70,3 +70,52 @@ fn every_rule_has_a_fixture_and_an_explanation() {
         assert!(listing.contains(code), "{listing}");
     }
 }
+
+/// Every code the tool can emit, read off its sources (`"VOF…"` literals),
+/// has a page for `--explain`; every tool diagnostic's page is of a code
+/// something emits.
+#[test]
+fn every_emitted_code_is_explained() {
+    let mut emitted = std::collections::BTreeSet::new();
+    let mut stack = vec![common::repo().join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("diagnostics.rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (at, _) in text.match_indices("\"VOF") {
+                    let code = &text[at + 1..];
+                    let digits = code[3..].bytes().take_while(u8::is_ascii_digit).count();
+                    if digits == 3 && code.as_bytes()[6] == b'"' {
+                        emitted.insert(code[..6].to_string());
+                    }
+                }
+            }
+        }
+    }
+    // VOF100: the SARIF rule of a diagnostic without a code, which no finding is.
+    emitted.remove("VOF100");
+    assert!(emitted.len() > 20, "{emitted:?}");
+    for code in &emitted {
+        let page = voice_otel_fix::python::rules::rule(code).or_else(|| voice_otel_fix::diagnostics::notice_for(code));
+        let page = page.unwrap_or_else(|| panic!("{code} is emitted but has no --explain page"));
+        assert!(page.doc.starts_with("## What it does\n"), "{code}");
+    }
+    for notice in voice_otel_fix::diagnostics::TOOL_DIAGNOSTICS {
+        assert!(emitted.contains(notice.code), "{} is explained but nothing emits it", notice.code);
+        assert!(notice.doc.contains("## Why is this"), "{}", notice.code);
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_voice-otel-fix"))
+        .args(["--explain", "vof113"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("# openai-stream-usage-unsafe (VOF113)"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_voice-otel-fix")).arg("rules").output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for notice in voice_otel_fix::diagnostics::TOOL_DIAGNOSTICS {
+        assert!(listing.contains(notice.code), "{listing}");
+    }
+}

@@ -74,6 +74,13 @@ pub fn is_fix_rule(code: &str) -> bool {
 
 pub const FIX_RULES: &[Rule] = &[
     Rule {
+        code: "VOF000",
+        name: "module-setup",
+        summary: "The imports, tracer, meter and instruments the file's other fixes use",
+        doc: "## What it does\nNot a rule of its own: the part of a file's rewrite that the other fixes share, reported on its own in SARIF (`VOF000`). Once per file, after the imports: `from opentelemetry import metrics, trace` (merged into an existing `opentelemetry` import, at isort's place), `tracer = trace.get_tracer(__name__)`, `meter = metrics.get_meter(__name__)`, and only the instruments the file's fixes use (`voice.sessions.started`, `voice.session.duration_ms`, `voice.greetings.delivered`, `llm.tokens.input`, `llm.tokens.output`, `llm.tokens.cache_read`).\n\n## Why is this bad?\nWithout it, the spans and counters the other fixes add have no tracer or meter to come from.\n\n## Fix safety\nSafe: a module-level `tracer` or `meter` the file already has is reused, and no name the file binds is taken (a taken name gets a suffix). Applied with the first fix of the file that needs it, and only then.",
+        fix: true,
+    },
+    Rule {
         code: "VOF001",
         name: "missing-session-span",
         summary: "A LiveKit job entrypoint without the whole-session `voice.session` span and session metrics",

@@ -1,0 +1,144 @@
+//! Tool diagnostics (`VOF1xx`, `VOF9xx`): the places the tool reports instead
+//! of rewriting, because a rewrite there could not be proved safe, or because
+//! what it would write would not work. They are not style rules (nothing
+//! checks the code's own telemetry for them) but they are explained the same
+//! way: `voice-otel-fix --explain VOF113` prints the page below, and
+//! `voice-otel-fix rules` lists them after the rules.
+//!
+//! Every code the tool emits has a page here: `tests/cli.rs` reads the
+//! sources for `"VOF…"` literals and fails on a code without one.
+
+use crate::python::rules::Rule;
+
+const fn notice(code: &'static str, name: &'static str, summary: &'static str, doc: &'static str) -> Rule {
+    Rule { code, name, summary, doc, fix: false }
+}
+
+/// Every tool diagnostic, in code order.
+pub const TOOL_DIAGNOSTICS: &[Rule] = &[
+    notice(
+        "VOF101",
+        "entrypoint-without-job-context",
+        "An entrypoint that takes no `JobContext` parameter",
+        "## What it does\nReports a registered entrypoint whose signature has no parameter for the `JobContext` (or, for a method, none after `self`).\n\n## Why is this not rewritten?\nThe session span is ended in a callback registered with `<ctx>.add_shutdown_callback(...)` and its attributes read the room from the job: without the parameter there is nothing to register it on.\n\n## Example\n```python\nasync def entrypoint() -> None:\n    ...\n```\n\nUse instead:\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    ...\n```",
+    ),
+    notice(
+        "VOF102",
+        "entrypoint-body-not-on-its-own-lines",
+        "An entrypoint whose body is empty or on its `def` line",
+        "## What it does\nReports an entrypoint with no statements, or whose body sits on the `def` line (`async def entrypoint(ctx): await run(ctx)`).\n\n## Why is this not rewritten?\nThe body moves into a `with trace.use_span(...)` block one indentation level deeper: a body on the `def` line has no indentation to keep, and an empty body has nothing to measure.\n\n## Example\n```python\nasync def entrypoint(ctx: JobContext) -> None: await run(ctx)\n```\n\nUse instead:\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    await run(ctx)\n```",
+    ),
+    notice(
+        "VOF103",
+        "entrypoint-statements-share-a-line",
+        "Statements sharing a line where the session span would start",
+        "## What it does\nReports an entrypoint whose leading statements (the docstring, telemetry set-up, `await ctx.connect()`) share a line with the statement the session span would start before (`await ctx.connect(); await run(ctx)`).\n\n## Why is this not rewritten?\nThe span starts between two statements, and everything after it moves into a `with` block: with both on one line there is no place to split without rewriting the user's line.\n\n## Example\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    await ctx.connect(); await run(ctx)\n```\n\nUse instead: one statement per line.",
+    ),
+    notice(
+        "VOF104",
+        "generator-helper",
+        "Bounded session work that is a generator",
+        "## What it does\nReports a helper called from an entrypoint that is a generator or an async generator.\n\n## Why is this not rewritten?\n`@tracer.start_as_current_span(...)` on a generator function ends the span when the generator object is created, before a single item is produced: the span would measure nothing. The style rule VOF015 reports the same decorator written by hand.\n\n## Example\n```python\nasync def _stream_updates(session):\n    async for update in feed():\n        yield update\n```\n\nUse instead: a span around the loop that consumes the generator, in its caller.",
+    ),
+    notice(
+        "VOF105",
+        "greeting-completion-not-observable",
+        "A greeting whose completion the tool cannot observe",
+        "## What it does\nReports a call of a greeting helper (its name says greet, or it calls `session.say` / `generate_reply`) from an entrypoint that is not awaited as a statement of its own: `asyncio.create_task(greet(session))`, `return await greet(session)`, or a call sharing its line.\n\n## Why is this not rewritten?\n`voice.greetings.delivered` counts greetings that have been delivered, so it is added right after the awaited call: where the call is not awaited in place, no statement runs when the greeting is done.\n\n## Example\n```python\n    asyncio.create_task(_greet(session))\n```\n\nUse instead:\n```python\n    await _greet(session)\n```\nor count the greeting where the task is awaited.",
+    ),
+    notice(
+        "VOF106",
+        "mixed-tabs-and-spaces",
+        "Indentation that mixes tabs and spaces",
+        "## What it does\nReports the first line whose indentation mixes tabs and spaces, in a file the tool would otherwise rewrite. Nothing in the file is changed.\n\n## Why is this not rewritten?\nThe rewrite re-indents blocks (the entrypoint body moves into a `with` block). Where a block's lines mix tabs and spaces, one more level of indentation can change which lines Python puts in which block, so the rewrite is refused rather than guessed.\n\n## Example\nA body indented with a tab on one line and eight spaces on the next.\n\nUse instead: indent with one or the other (`ruff format`, or your editor's convert-indentation).",
+    ),
+    notice(
+        "VOF108",
+        "telemetry-set-up-after-session-start",
+        "Telemetry set up after the session span would start",
+        "## What it does\nReports a statement in an entrypoint that sets up OpenTelemetry (`trace.set_tracer_provider(...)`, `configure_azure_monitor()`, a function of the project named for setting up telemetry) after the place the session span starts, or inside a block.\n\n## Why is this bad?\nThe session span and `voice.sessions.started` are created by the global providers in force when they start: set up later, they go to the no-op providers and are lost. The tool starts the span after set-up that leads the body; set-up further down or inside an `if`/`try` it does not move, since moving user code could change what the code does.\n\n## Example\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    await ctx.connect()\n    if settings.tracing:\n        setup_telemetry()\n```\n\nUse instead: set telemetry up at module level, in `prewarm`, or as the first statements of the entrypoint.",
+    ),
+    notice(
+        "VOF109",
+        "livekit-only-tracer-provider",
+        "LiveKit's `telemetry.set_tracer_provider` is the only provider set",
+        "## What it does\nReports `livekit.agents.telemetry.set_tracer_provider(provider)` in a file that never sets OpenTelemetry's global tracer provider.\n\n## Why is this bad?\nLiveKit's function gives the provider to LiveKit's own tracer only. The `voice.session` and `llm.*` spans are made with `trace.get_tracer(__name__)`, which uses the global provider: without it they are no-op spans and never exported.\n\n## Example\n```python\ntelemetry.set_tracer_provider(provider)\n```\n\nUse instead:\n```python\ntelemetry.set_tracer_provider(provider)\ntrace.set_tracer_provider(provider)\n```",
+    ),
+    notice(
+        "VOF111",
+        "stream-not-followed",
+        "A streaming LLM call consumed in a way the tool cannot follow",
+        "## What it does\nReports a streaming call (`stream=True`, `messages.stream(...)`, `generate_content_stream`, `chat_stream`, `converse_stream`) whose stream is not consumed by a `for` / `async for` loop the tool can see (or, for a stream manager, not used as `with ... as stream:`): a stream passed to another function, returned, stored on an object, or read by hand.\n\n## Why is this not rewritten?\nA stream's token usage arrives on its last event, so the span and the counters must stay open until the stream is consumed. Where the consuming code is elsewhere, a span around the call would end before any token is read, with no usage: a wrong measurement, so no rewrite.\n\n## Example\n```python\n    stream = await client.messages.create(..., stream=True)\n    return stream\n```\n\nUse instead: instrument where the stream is consumed, or consume it in a loop next to the call.",
+    ),
+    notice(
+        "VOF112",
+        "llm-call-in-yielding-statement",
+        "An LLM call in a statement that yields",
+        "## What it does\nReports an LLM call whose statement (or the loop consuming its stream) contains `yield`.\n\n## Why is this not rewritten?\nThe span is made current with a `with` block. A `yield` inside it suspends the generator with the span still current in the context, so whatever the consumer does meanwhile would be attributed to the LLM call, and the span could be left open for good if the generator is never resumed.\n\n## Example\n```python\n    async for chunk in await client.chat.completions.create(..., stream=True):\n        yield chunk.choices[0].delta.content\n```\n\nUse instead: collect or count inside the loop without yielding under the span, or instrument the consumer.",
+    ),
+    notice(
+        "VOF113",
+        "openai-stream-usage-unsafe",
+        "An openai stream whose usage cannot be added safely",
+        "## What it does\nReports an openai `chat.completions.create(stream=True)` call whose `stream_options` exclude usage, or whose loop reads `chunk.choices[0]` without a guard.\n\n## Why is this not rewritten?\nopenai streams report usage only with `stream_options={\"include_usage\": True}`, and then the last chunk has an empty `choices` list: the rewrite would add the option, and the loop's unguarded `chunk.choices[0]` would raise `IndexError` on that chunk. A rewrite that changes behaviour is never made.\n\n## Example\n```python\n    async for chunk in await client.chat.completions.create(model=m, messages=msgs, stream=True):\n        text += chunk.choices[0].delta.content or \"\"\n```\n\nUse instead:\n```python\n    async for chunk in await client.chat.completions.create(model=m, messages=msgs, stream=True):\n        if chunk.choices:\n            text += chunk.choices[0].delta.content or \"\"\n```\nthen run the tool again.",
+    ),
+    notice(
+        "VOF114",
+        "llm-call-cannot-be-wrapped",
+        "An LLM call where a span cannot be placed around it",
+        "## What it does\nReports an LLM call in a place a `with` block cannot wrap without changing when the call runs: a lambda that is not called right away, a default argument value or decorator, or a statement that shares its line with others.\n\n## Why is this not rewritten?\nThe span wraps the call's whole statement. A lambda's body runs later (the span would measure creating the lambda); a default value runs once, at `def` time; a statement sharing its line would have to be split.\n\n## Example\n```python\n    on_text = lambda t: client.messages.create(model=m, messages=[t])\n```\n\nUse instead: a named function, whose call the tool then instruments.",
+    ),
+    notice(
+        "VOF115",
+        "llm-call-maybe-streaming",
+        "An LLM call whose `stream=` is not written as a literal",
+        "## What it does\nReports a call whose `stream=` argument comes from a variable, or which passes `**kwargs` that may hold it.\n\n## Why is this not rewritten?\nA non-streaming call is measured by a span around it; a streaming call must be measured until its stream is consumed. Which one this call is is known only at run time: either rewrite would be wrong half of the time (a stream's span would end before any token is read, with no usage).\n\n## Example\n```python\n    return await client.chat.completions.create(model=m, messages=msgs, stream=stream)\n```\n\nUse instead: two calls, `stream=True` and `stream=False`, each where it is consumed.",
+    ),
+    notice(
+        "VOF121",
+        "agent-session-usage-not-subscribable",
+        "An AgentSession whose usage events cannot be subscribed to",
+        "## What it does\nReports an `AgentSession(...)` that no name holds (passed straight to a call, stored in a container), or whose statement shares its line or does not start it.\n\n## Why is this not rewritten?\nThe framework's LLM turns are counted by a handler subscribed with `session.on(\"session_usage_updated\", ...)` right after the session is made: without a name to subscribe on, or a line of its own to add the subscription after, there is no safe place for it.\n\n## Example\n```python\n    await run(AgentSession(llm=openai.LLM(model=\"gpt-4o-mini\")))\n```\n\nUse instead:\n```python\n    session = AgentSession(llm=openai.LLM(model=\"gpt-4o-mini\"))\n    await run(session)\n```",
+    ),
+    notice(
+        "VOF130",
+        "rust-streaming-llm-call",
+        "A streaming LLM call in Rust",
+        "## What it does\nReports a streaming provider call in Rust (async-openai's `create_stream`, `create_message_streaming`, genai's `exec_chat_stream`).\n\n## Why is this not rewritten?\nThe usage of a stream arrives with its last event, in the caller's loop over the stream: a span around the call would end before it. The tool does not follow the stream through Rust's types.\n\nUse instead: Add the span and the token counters where the stream ends, with the same attributes as the rewritten calls.",
+    ),
+    notice(
+        "VOF131",
+        "rust-llm-call-not-awaited-in-place",
+        "A Rust LLM call that is not awaited where it is made",
+        "## What it does\nReports a provider call whose future is not `.await`ed where it is built (`try_join!(a, b)`, a future stored and awaited later).\n\n## Why is this not rewritten?\nThe rewrite wraps the awaited expression so the span covers the request; a future awaited elsewhere runs after such a span has ended.\n\nUse instead: Await the call in place, or instrument it where it is awaited.",
+    ),
+    notice(
+        "VOF132",
+        "rust-missing-dependencies",
+        "A crate manifest lacks what the inserted Rust code uses",
+        "## What it does\nReports a `Cargo.toml` whose crate would get instrumented code but lacks `opentelemetry` (`opentelemetry = \"0.33\"`), or `tracing` where the file already uses `tracing` (the inserted code then records through it).\n\n## Why is this bad?\nThe rewritten crate would not build.\n\n## Fix\n`--add-deps` adds the missing lines to `[dependencies]` (once per manifest, however many files need them).",
+    ),
+    notice(
+        "VOF133",
+        "rust-llm-module-lacks-reader",
+        "A Rust file's `voice_otel_llm` module lacks a reader a call needs",
+        "## What it does\nReports an LLM call whose usage reader (one per provider API) is missing from the `voice_otel_llm` module the tool inserted earlier.\n\n## Why is this not rewritten?\nThe module is written once per file; the tool does not edit one that is already there.\n\nUse instead: Remove the module and run the tool again: it writes the module with every reader the file needs.",
+    ),
+    notice(
+        "VOF134",
+        "rust-outdated-opentelemetry",
+        "A crate asks for an opentelemetry older than the inserted code needs",
+        "## What it does\nReports a `Cargo.toml` whose `opentelemetry` requirement is older than 0.28.\n\n## Why is this bad?\nThe inserted code uses the 0.28+ API (`KeyValue`, `global::meter`, the builder methods, written against 0.33): the crate would not build.\n\nUse instead: Upgrade `opentelemetry` (and its exporter crates) to 0.28 or newer.",
+    ),
+    notice(
+        "VOF900",
+        "unparsable-file",
+        "A file the tool cannot read as source",
+        "## What it does\nReports a file that is not valid source (a syntax error CPython would report, invalid UTF-8 or a declared encoding that does not decode it, NUL bytes, nesting too deep to parse), or that cannot be read or was changed while the tool ran.\n\n## Why is this not rewritten?\nNothing is written to a file the tool cannot read wholly: it is left byte for byte as it is, and reported as `path:line:col: error: ...` (SARIF rule `VOF900`). Other files go on.",
+    ),
+];
+
+/// The tool diagnostic with this code.
+pub fn notice_for(code: &str) -> Option<Rule> {
+    TOOL_DIAGNOSTICS.iter().copied().find(|d| d.code.eq_ignore_ascii_case(code))
+}
