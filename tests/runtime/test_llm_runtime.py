@@ -89,6 +89,9 @@ CALLS = [
     # ... and closed in a `finally`: the `try` is wrapped with it
     Call("openai", "stream_minutes", "long call", "openai", "gpt-4o-mini", "openai.sse"),
     Call("openai", "answer_faq", "opening hours?", "openai", "gpt-4.1-mini", "openai.responses"),
+    # the openai module's own client: `import openai; openai.chat.completions.create(...)`
+    Call("openai_module", "route_ticket", "refund", "openai", "gpt-4o-mini", "openai.json"),
+    Call("openai_module", "summarize_ticket", "refund", "openai", "gpt-4.1-mini", "openai.responses"),
     Call("groq", "quick_reply", "hi", "groq", "llama-3.1-8b-instant", "groq.sse"),
     Call("google", "extract_booking", "table for two", "google", "gemini-2.5-flash", "google.json"),
     Call("google", "stream_confirmation", "table for two", "google", "gemini-2.5-flash", "google.sse"),

@@ -8,7 +8,7 @@ use crate::python::syntax::Field;
 use tree_sitter::Node;
 
 use crate::llm::provider_from_base_url;
-use crate::python::semantics::Semantics;
+use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     descendants, first_positional, keyword_argument, named_children, same_scope_descendants, string_value, text,
@@ -176,20 +176,70 @@ fn resolve_depth(expr: Node, source: &str, semantics: &Semantics, depth: usize) 
 /// function, or a module-level assignment (also inside `try` / `if`).
 fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     let mut scope = site.parent();
+    let mut local = false;
     while let Some(node) = scope {
         if node.kind_name() == "function_definition" {
             if let Some(client) = parameter(node, name, source, semantics) {
                 return Some(client);
             }
+            local = local || has_parameter(node, name, source);
             if let Some(body) = node.field("body") {
-                if let Some(client) = assigned_in(&same_scope_descendants(body), name, source, semantics, depth) {
+                let nodes = same_scope_descendants(body);
+                if let Some(client) = assigned_in(&nodes, name, source, semantics, depth) {
                     return Some(client);
                 }
+                local = local || binds(&nodes, name, source);
             }
         }
         scope = node.parent();
     }
-    assigned_in(&semantics.module_level, name, source, semantics, depth)
+    assigned_in(&semantics.module_level, name, source, semantics, depth).or_else(|| {
+        if local {
+            None
+        } else {
+            module_client(name, source, semantics)
+        }
+    })
+}
+
+/// `import openai` (or `import openai as oai`): the module is a client too,
+/// the one `openai.chat.completions.create(...)` uses, made from the
+/// environment, or from `openai.base_url = "..."` set at module level.
+fn module_client(name: &str, source: &str, semantics: &Semantics) -> Option<Client> {
+    if semantics.imports.get(name) != Some(&Binding::Module("openai".to_string())) {
+        return None;
+    }
+    let base_url = semantics.module_level.iter().filter(|n| n.kind_name() == "assignment").find_map(|assignment| {
+        let left = assignment.field("left").filter(|l| l.kind_name() == "attribute")?;
+        let object = left.field("object").filter(|o| text(*o, source) == name)?;
+        (object.kind_name() == "identifier" && left.field("attribute").is_some_and(|a| text(a, source) == "base_url"))
+            .then_some(())?;
+        constant_string(assignment.field("right")?, source, semantics)
+    });
+    let provider = base_url.and_then(provider_from_base_url).unwrap_or("openai");
+    Some(Client { shape: Shape::OpenAi, provider: provider.to_string() })
+}
+
+/// Whether `function` has a parameter called `name`, annotated or not.
+fn has_parameter(function: Node, name: &str, source: &str) -> bool {
+    let Some(params) = function.field("parameters") else { return false };
+    named_children(params).into_iter().any(|param| {
+        let ident = match param.kind_name() {
+            "identifier" => Some(param),
+            "default_parameter" | "typed_default_parameter" => param.field("name"),
+            _ => named_children(param).into_iter().find(|n| n.kind_name() == "identifier"),
+        };
+        ident.is_some_and(|i| text(i, source) == name)
+    })
+}
+
+/// Whether `name` is assigned (or bound by `as`) among `nodes`.
+fn binds(nodes: &[Node], name: &str, source: &str) -> bool {
+    nodes.iter().any(|n| match n.kind_name() {
+        "assignment" => n.field("left").is_some_and(|l| l.kind_name() == "identifier" && text(l, source) == name),
+        "as_pattern" => n.field("alias").is_some_and(|a| text(a, source) == name),
+        _ => false,
+    })
 }
 
 /// `name = value` among `nodes`, or `with value as name:` (an SDK client is its own context).
