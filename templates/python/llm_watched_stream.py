@@ -27,8 +27,10 @@ class __WatchedStream__:
             self._count()
 
     def _count(self):
-        try:
-            snapshot = self._stream.current_message_snapshot
+        try:  # anthropic's MessageStream, else openai's ChatCompletionStream
+            snapshot = getattr(self._stream, "current_message_snapshot", None)
+            if snapshot is None:
+                snapshot = self._stream.current_completion_snapshot
         except Exception:
             return
         self._call._add(snapshot, stream=True)

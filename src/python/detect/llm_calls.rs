@@ -41,6 +41,9 @@ pub enum Returns {
     StreamManager,
     /// A response or a stream, as `stream=` (a variable, or in `**kwargs`) says at run time.
     Either,
+    /// A stream whose usage the SDK keeps out of reach (openai's `responses.stream(...)`,
+    /// `with_streaming_response`): reported, with why.
+    Opaque(&'static str),
 }
 
 /// Every provider SDK call of a module.
@@ -100,6 +103,13 @@ fn possible_method(path: &[&str]) -> bool {
 
 /// What an SDK method returns, if the SDK has it.
 fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
+    if path.contains(&"with_streaming_response") {
+        let rest: Vec<&str> = path.iter().copied().filter(|p| *p != "with_streaming_response").collect();
+        method_returns(shape, &rest)?;
+        return Some(Returns::Opaque(
+            "reads the raw HTTP body (`with_streaming_response`): its usage is never parsed, so it cannot be counted",
+        ));
+    }
     let path: Vec<&str> = path.iter().copied().filter(|p| *p != "with_raw_response").collect();
     let returns = match (shape, path.as_slice()) {
         (Shape::Anthropic, ["messages", "create"] | ["beta", "messages", "create"]) => Returns::Response,
@@ -108,6 +118,14 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         (Shape::OpenAi, ["chat", "completions", "create" | "parse"]) => Returns::Response,
         (Shape::OpenAi, ["beta", "chat", "completions", "parse"]) => Returns::Response,
         (Shape::OpenAi, ["responses", "create" | "parse"]) => Returns::Response,
+        // The chat stream helper: its stream's `current_completion_snapshot` has the usage.
+        (Shape::OpenAi, ["chat", "completions", "stream"] | ["beta", "chat", "completions", "stream"]) => {
+            Returns::StreamManager
+        }
+        (Shape::OpenAi, ["responses", "stream"]) => Returns::Opaque(
+            "keeps its usage private until the stream is read to the end (`get_final_response()`); \
+             `responses.create(..., stream=True)` consumed by a loop is instrumented",
+        ),
         (Shape::Google, ["models", "generate_content"] | ["aio", "models", "generate_content"]) => Returns::Response,
         (Shape::Google, ["models", "generate_content_stream"] | ["aio", "models", "generate_content_stream"]) => {
             Returns::Stream

@@ -29,13 +29,15 @@
 //! passed through `llm_call.record(...)` (which returns it unchanged, awaitables
 //! once awaited), `llm_call.stream(...)` (a stream consumed by a `for` loop:
 //! every event is yielded unchanged) or `llm_call.watch(...)` (anthropic's
-//! `messages.stream(...)` manager: the stream it opens is the SDK's own).
+//! `messages.stream(...)` and openai's `chat.completions.stream(...)` managers:
+//! the stream it opens is the SDK's own).
 //! `_llm_span` (module setup) starts the span with the tenant read from the
 //! session's OpenTelemetry context, marks `outcome="error"` when the call
 //! raises and lets the exception through unchanged, and adds the counters.
 //!
 //! Not rewritten, with a diagnostic: a stream consumed in a way the tool
-//! cannot follow; an openai stream without `include_usage` whose loop reads
+//! cannot follow, or whose usage the SDK keeps private (openai's
+//! `responses.stream(...)`, `with_streaming_response`); an openai stream without `include_usage` whose loop reads
 //! `chunk.choices[0]` unguarded (the usage chunk has no choices); a call in a
 //! statement that yields (the span would stay current across the yield); a
 //! call in a lambda that is not run right away.
@@ -202,7 +204,7 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
                 Returns::Response => "record",
                 Returns::Stream => "stream",
                 Returns::StreamManager => "watch",
-                Returns::Either => unreachable!("a call that may stream is not wrapped"),
+                Returns::Either | Returns::Opaque(_) => unreachable!("a call that may stream is not wrapped"),
             };
             edits.push(Edit {
                 start: wrapped.start_byte(),
@@ -340,6 +342,7 @@ fn wrapped_statement<'t>(
                 call.method
             ),
         )),
+        Returns::Opaque(why) => Err(("VOF111", format!("{} {why}; not rewritten", call.method))),
         Returns::StreamManager => {
             let mut item = wrapped.parent();
             if item.is_some_and(|p| p.kind_name() == "as_pattern") {
@@ -356,6 +359,9 @@ fn wrapped_statement<'t>(
                     format!("{} is not used as `with ... as stream:` here; not rewritten", call.method),
                 ));
             };
+            if reports_usage_only_when_asked(call) {
+                check_include_usage(call, statement, source)?;
+            }
             check_no_yield(statement)?;
             Ok((statement, statement, wrapped))
         }
@@ -506,7 +512,8 @@ fn check_no_yield(statement: Node) -> Result<(), (&'static str, String)> {
 }
 
 /// openai streams report usage only with `stream_options={"include_usage": True}`, in a last
-/// chunk without choices: adding it is safe only when the loop does not read `choices[0]` unguarded.
+/// chunk without choices: adding it is safe only when the loop (or the stream helper's `with`
+/// block) does not read `choices[0]` unguarded.
 fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(), (&'static str, String)> {
     if let Some(options) = keyword_argument(call.call, "stream_options", source) {
         let t = text(options, source);
@@ -541,7 +548,7 @@ fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(
 }
 
 fn needs_include_usage(call: &LlmCall, source: &str) -> bool {
-    call.returns == Returns::Stream
+    matches!(call.returns, Returns::Stream | Returns::StreamManager)
         && reports_usage_only_when_asked(call)
         && keyword_argument(call.call, "stream_options", source).is_none()
 }
