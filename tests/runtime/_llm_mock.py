@@ -14,6 +14,7 @@ token numbers:
   /mistral/v1/chat/completions                   mistral (JSON; SSE when "stream": true)
   /cohere/v2/chat                                cohere v2 (JSON; SSE with message-end usage)
   /bedrock/model/<id>/converse                   bedrock-runtime Converse (JSON)
+  /bedrock/model/<id>/converse-stream            bedrock-runtime ConverseStream (AWS event stream)
   /litellm/v1/chat/completions                   litellm's openai route (JSON)
   /framework/v1/chat/completions                 openai-shaped turns of a LiveKit AgentSession (livekit-plugins-openai):
                                                  request N answers FRAMEWORK_TURNS[N] (its own text and usage,
@@ -34,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import zlib
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
@@ -75,6 +77,7 @@ COHERE = {
 }
 BEDROCK = {
     "json": {"inputTokens": 1101, "outputTokens": 1201, "cacheReadInputTokens": 1301, "cacheWriteInputTokens": 1401},
+    "stream": {"inputTokens": 1111, "outputTokens": 1211, "cacheReadInputTokens": 0, "cacheWriteInputTokens": 0},
 }
 LITELLM = {
     "json": {"prompt_tokens": 1501, "completion_tokens": 1601},
@@ -120,6 +123,7 @@ EXPECTED = {
         BEDROCK["json"]["outputTokens"],
         BEDROCK["json"]["cacheReadInputTokens"],
     ),
+    "bedrock.stream": Tokens(BEDROCK["stream"]["inputTokens"], BEDROCK["stream"]["outputTokens"]),
     "litellm.json": Tokens(LITELLM["json"]["prompt_tokens"], LITELLM["json"]["completion_tokens"]),
 }
 
@@ -416,6 +420,41 @@ def _bedrock(path: str, body: dict) -> tuple[int, str, bytes]:
     return 200, "application/json", json.dumps(resp).encode()
 
 
+def _event_message(event_type: str, payload: dict) -> bytes:
+    """One message of AWS's event stream encoding (`application/vnd.amazon.eventstream`), as botocore reads it:
+    total and headers length, prelude CRC32, string headers, JSON payload, message CRC32."""
+    headers = b""
+    for name, value in ((":event-type", event_type), (":content-type", "application/json"), (":message-type", "event")):
+        headers += bytes([len(name)]) + name.encode() + bytes([7]) + len(value).to_bytes(2, "big") + value.encode()
+    body = json.dumps(payload).encode()
+    total = 12 + len(headers) + len(body) + 4
+    prelude = total.to_bytes(4, "big") + len(headers).to_bytes(4, "big")
+    message = prelude + zlib.crc32(prelude).to_bytes(4, "big") + headers + body
+    return message + zlib.crc32(message).to_bytes(4, "big")
+
+
+def _bedrock_stream(path: str, body: dict) -> tuple[int, str, bytes]:
+    nums = BEDROCK["stream"]
+    events = [("messageStart", {"role": "assistant"})]
+    events += [("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": piece}}) for piece in TEXT["bedrock"]]
+    events += [
+        ("contentBlockStop", {"contentBlockIndex": 0}),
+        ("messageStop", {"stopReason": "end_turn"}),
+        (
+            "metadata",
+            {
+                "usage": {
+                    "inputTokens": nums["inputTokens"],
+                    "outputTokens": nums["outputTokens"],
+                    "totalTokens": nums["inputTokens"] + nums["outputTokens"],
+                },
+                "metrics": {"latencyMs": 5},
+            },
+        ),
+    ]
+    return 200, "application/vnd.amazon.eventstream", b"".join(_event_message(t, p) for t, p in events)
+
+
 def _error(provider: str) -> tuple[int, str, bytes]:
     if provider == "anthropic":
         body = {"type": "error", "error": {"type": "api_error", "message": ERROR_MESSAGE}}
@@ -516,6 +555,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _cohere(body)
         if provider == "bedrock" and rest.startswith("/model/") and rest.endswith("/converse"):
             return _bedrock(rest, body)
+        if provider == "bedrock" and rest.startswith("/model/") and rest.endswith("/converse-stream"):
+            return _bedrock_stream(rest, body)
         if provider == "litellm" and rest == "/v1/chat/completions":
             return _chat_completion("litellm", body, LITELLM)
         if provider == "framework" and rest == "/v1/chat/completions":

@@ -103,6 +103,8 @@ CALLS = [
     Call("cohere", "route_call", "billing", "cohere", "command-a-03-2025", "cohere.json"),
     Call("cohere", "stream_route", "billing", "cohere", "command-a-03-2025", "cohere.sse"),
     Call("bedrock", "should_escalate", "angry caller", "bedrock", "amazon.nova-lite-v1:0", "bedrock.json"),
+    Call("bedrock", "stream_hold_message", "long wait", "bedrock", "amazon.nova-lite-v1:0", "bedrock.stream"),
+    Call("bedrock", "stream_apology", "long wait", "bedrock", "amazon.nova-lite-v1:0", "bedrock.stream"),
     # litellm: the provider is the one litellm routes to (the "openai/" model prefix), as the tool labels it
     Call("litellm", "fallback_answer", "anything", "openai", "openai/gpt-4o-mini", "litellm.json"),
 ]

@@ -310,7 +310,7 @@ fn wrapped_statement<'t>(
             // The statements to wrap run from `first` to `last`; `for_loop` consumes the stream.
             let (first, last, for_loop) = match for_loop {
                 Some(for_loop) => (for_loop, for_loop, Some(for_loop)),
-                None => match assigned_then_looped(wrapped, source) {
+                None => match assigned_then_looped(wrapped, call.client.shape == Shape::Bedrock, source) {
                     Some(looped) => {
                         wrapped = looped.passed;
                         (looped.assignment, looped.last, Some(looped.for_loop))
@@ -424,7 +424,10 @@ struct Looped<'t> {
 /// used in the loop's body or after it (`await stream.aclose()`), the loop's
 /// iterable, so `stream` stays the provider's own object. A use between the
 /// assignment and the loop (which may consume it) is not followed.
-fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<Looped<'t>> {
+///
+/// A bedrock `converse_stream(...)` returns a dict: its loop reads `response["stream"]` (or
+/// `response.get("stream")`), and that iterable is what is passed.
+fn assigned_then_looped<'t>(wrapped: Node<'t>, bedrock: bool, source: &str) -> Option<Looped<'t>> {
     let assignment = wrapped.parent().filter(|p| p.kind_name() == "assignment")?;
     if assignment.field("right") != Some(wrapped) {
         return None;
@@ -436,9 +439,35 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<Looped<'t
     let uses = |node: Node| {
         descendants(node).into_iter().filter(|n| n.kind_name() == "identifier" && text(*n, source) == name).count()
     };
+    let is_name = |n: Node| n.kind_name() == "identifier" && text(n, source) == name;
+    let events_of_name = |r: Node| match r.kind_name() {
+        "subscript" => {
+            r.field("value").is_some_and(is_name)
+                && r.field("subscript").is_some_and(|k| string_value(k, source) == Some("stream"))
+        }
+        "call" => {
+            let getter = r.field("function").filter(|f| f.kind_name() == "attribute");
+            getter.is_some_and(|g| {
+                g.field("object").is_some_and(is_name)
+                    && g.field("attribute").is_some_and(|a| text(a, source) == "get")
+                    && first_positional(r).is_some_and(|k| string_value(k, source) == Some("stream"))
+            })
+        }
+        _ => false,
+    };
     let loops_over = |node: Node| {
         node.kind_name() == "for_statement"
-            && node.field("right").is_some_and(|r| r.kind_name() == "identifier" && text(r, source) == name)
+            && node.field("right").is_some_and(|r| if bedrock { events_of_name(r) } else { is_name(r) })
+    };
+    // Every use is `name["key"]` with a key other than "stream".
+    let reads_only_metadata = |node: Node| {
+        descendants(node).into_iter().filter(|n| is_name(*n)).all(|n| {
+            n.parent().is_some_and(|p| {
+                p.kind_name() == "subscript"
+                    && p.field("value") == Some(n)
+                    && p.field("subscript").and_then(|k| string_value(k, source)).is_some_and(|k| k != "stream")
+            })
+        })
     };
     let mut after = false;
     let mut found: Option<(Node, Node)> = None;
@@ -459,6 +488,10 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<Looped<'t
         }
         let for_loop = if loops_over(sibling) {
             sibling
+        } else if bedrock && reads_only_metadata(sibling) {
+            // `response["ResponseMetadata"]` before the loop: the dict, not its events.
+            other_uses = true;
+            continue;
         } else if sibling.kind_name() == "try_statement" {
             // The first statement of the `try` body that uses the stream must be the loop.
             let body = sibling.field("body")?;
@@ -475,7 +508,7 @@ fn assigned_then_looped<'t>(wrapped: Node<'t>, source: &str) -> Option<Looped<'t
         found = Some((sibling, for_loop));
     }
     let (last, for_loop) = found?;
-    let passed = if other_uses { for_loop.field("right")? } else { wrapped };
+    let passed = if other_uses || bedrock { for_loop.field("right")? } else { wrapped };
     Some(Looped { assignment: statement, last, for_loop, passed })
 }
 
