@@ -11,6 +11,7 @@ mod cost_metric;
 mod llm_counter_attributes;
 mod llm_counter_without_tenant;
 mod not_none_smoke_test;
+mod session_span_before_telemetry_setup;
 mod session_span_ended_in_body;
 mod shutdown_session_end_span;
 mod span_decorator_on_generator;
@@ -64,6 +65,7 @@ pub const STYLE_RULES: &[(Rule, Check)] = &[
     (span_decorator_on_generator::RULE, span_decorator_on_generator::check),
     (llm_counter_without_tenant::RULE, llm_counter_without_tenant::check),
     (not_none_smoke_test::RULE, not_none_smoke_test::check),
+    (session_span_before_telemetry_setup::RULE, session_span_before_telemetry_setup::check),
 ];
 
 /// The rules whose violations are the transforms' fixes.
