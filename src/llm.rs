@@ -93,6 +93,11 @@ pub fn provider_from_base_url(url: &str) -> Option<&'static str> {
         ("deepseek.com", "deepseek"),
         ("api.x.ai", "xai"),
         ("openrouter.ai", "openrouter"),
+        ("cerebras.ai", "cerebras"),
+        ("perplexity.ai", "perplexity"),
+        // The vendors' own openai-compatible endpoints.
+        ("api.anthropic.com", "anthropic"),
+        ("api.cohere.", "cohere"),
         ("azure.com", "azure_openai"),
         ("mistral.ai", "mistral"),
         ("generativelanguage.googleapis.com", "google"),
@@ -126,5 +131,8 @@ mod tests {
     fn providers_from_hosts() {
         assert_eq!(provider_from_base_url("https://api.groq.com/openai/v1"), Some("groq"));
         assert_eq!(provider_from_base_url("http://localhost:8000/v1"), None);
+        assert_eq!(provider_from_base_url("https://api.cerebras.ai/v1"), Some("cerebras"));
+        assert_eq!(provider_from_base_url("https://api.anthropic.com/v1/"), Some("anthropic"));
+        assert_eq!(provider_from_base_url("https://api.cohere.ai/compatibility/v1"), Some("cohere"));
     }
 }

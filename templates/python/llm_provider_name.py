@@ -19,6 +19,7 @@ def __llm_provider_name__(reported, model, plugin):
         "api.fireworks.ai": "fireworks",
         "openrouter.ai": "openrouter",
         "api.cerebras.ai": "cerebras",
+        "api.perplexity.ai": "perplexity",
     }
     # Plugins that report a product name: the vendor, as direct SDK call sites are labelled.
     labels = {"gemini": "google", "vertex ai": "google", "aws bedrock": "bedrock", "mistralai": "mistral"}
