@@ -55,7 +55,14 @@ fn broken_sources_are_reported_and_left_alone() {
     .unwrap();
     std::fs::write(d.join("empty.py"), "").unwrap();
     std::fs::write(d.join("comments.py"), "# WorkerOptions is configured elsewhere\n# nothing here\n").unwrap();
-    let files = ["syntax.py", "bad_utf8.py", "binary.py", "nul.py", "deep.py", "empty.py", "comments.py"];
+    // CPython rejects a late `from __future__` when it compiles; the parser alone does not.
+    std::fs::write(
+        d.join("late_future.py"),
+        "from livekit.agents import WorkerOptions, cli\nfrom __future__ import annotations\n\n\nasync def entrypoint(ctx):\n    await ctx.connect()\n\ncli.run_app(WorkerOptions(entrypoint_fnc=entrypoint))\n",
+    )
+    .unwrap();
+    let files =
+        ["syntax.py", "bad_utf8.py", "binary.py", "nul.py", "deep.py", "empty.py", "comments.py", "late_future.py"];
     let out = untouched(d, &files, &["."]);
     let err = stderr(&out);
     assert!(err.contains("syntax.py:3:1: error: syntax error"), "{err}");
@@ -63,6 +70,7 @@ fn broken_sources_are_reported_and_left_alone() {
     assert!(err.contains("binary.py:1:8: error: binary file"), "{err}");
     assert!(err.contains("nul.py:2:6: error: binary file"), "{err}");
     assert!(err.contains("deep.py:1:1: error: cannot be parsed"), "{err}");
+    assert!(err.contains("late_future.py:2:1: error: syntax error: from __future__ imports must occur"), "{err}");
     assert!(!err.contains("empty.py") && !err.contains("comments.py"), "{err}");
     assert_eq!(out.status.code(), Some(0), "per-file problems are not I/O errors");
     assert_eq!(tool(d, &["--check", "."]).status.code(), Some(1));

@@ -72,7 +72,9 @@ pub fn place(
         let key = (import.from, import.module.to_lowercase(), import.first_name.to_lowercase());
         let spot = match block.iter().find(|e| e.section == section).map(|e| e.group) {
             Some(group) => {
-                let members: Vec<&Existing> = block.iter().filter(|e| e.group == group).collect();
+                // A group may mix sections (a file not sorted by sections): compare within the section.
+                let members: Vec<&Existing> =
+                    block.iter().filter(|e| e.group == group && e.section == section).collect();
                 match members.iter().find(|e| e.key > key) {
                     Some(next) => (next.above, Spot::InGroup),
                     None => (members.last().map_or(0, |e| e.end), Spot::InGroup),
@@ -83,6 +85,9 @@ pub fn place(
                 None => (block.last().map_or(0, |e| e.end), Spot::GroupAfter),
             },
         };
+        // Nothing goes above a `from __future__` import: CPython requires them first.
+        let after_future = block.iter().filter(|e| e.section == Section::Future).map(|e| e.end).max().unwrap_or(0);
+        let spot = if spot.0 < after_future { (after_future, Spot::InGroup) } else { spot };
         spots.push((spot.0, spot.1, &import.text));
     }
     let mut placed: Vec<(usize, String)> = Vec::new();
@@ -91,12 +96,12 @@ pub fn place(
             continue;
         }
         let here = |how: Spot| spots.iter().filter(move |(p, h, _)| *p == at && *h == how).map(|(_, _, t)| *t);
-        let mut text: String = here(Spot::InGroup).collect();
-        let before: String = here(Spot::GroupBefore).collect();
-        if !before.is_empty() {
-            text.push_str(&before);
+        // A new group before the group (or the part of it) that starts here, then what joins that group.
+        let mut text: String = here(Spot::GroupBefore).collect();
+        if !text.is_empty() {
             text.push_str(line_ending);
         }
+        text.extend(here(Spot::InGroup));
         let after: String = here(Spot::GroupAfter).collect();
         if !after.is_empty() {
             text.push_str(line_ending);
@@ -498,9 +503,28 @@ mod tests {
             "import asyncio\nimport os\n\nfrom opentelemetry import metrics, trace\n\nfrom livekit.agents import cli\n"
         );
         // Only the standard library: the third-party group after it.
+        // A third-party import sorting first in its group, and a new standard library group before it.
+        assert_eq!(
+            placed("from pydantic import BaseModel\n", &[]),
+            "import asyncio\n\nfrom opentelemetry import metrics, trace\nfrom pydantic import BaseModel\n"
+        );
         assert_eq!(
             placed("import os\n", &[]),
             "import asyncio\nimport os\n\nfrom opentelemetry import metrics, trace\n"
+        );
+    }
+
+    #[test]
+    fn nothing_goes_above_a_future_import() {
+        // One group mixing sections (not sorted by isort): each import goes by its own section,
+        // and never above `from __future__`, which CPython requires first.
+        assert_eq!(
+            placed("from __future__ import annotations\nimport os\nfrom livekit.agents import cli\n\nx = 1\n", &[]),
+            "from __future__ import annotations\nimport asyncio\nimport os\nfrom livekit.agents import cli\nfrom opentelemetry import metrics, trace\n\nx = 1\n"
+        );
+        assert_eq!(
+            placed("#!/usr/bin/env python3\nfrom __future__ import annotations\nfrom zeta import z\n", &[]),
+            "#!/usr/bin/env python3\nfrom __future__ import annotations\nimport asyncio\n\nfrom opentelemetry import metrics, trace\nfrom zeta import z\n"
         );
     }
 

@@ -50,14 +50,34 @@ pub fn tree(text: &str) -> Result<Tree, SyntaxError> {
     Ok(tree)
 }
 
-/// Whether `text` is valid Python, by the strict parser.
+/// Whether `text` is valid Python, by the strict parser; and whether its
+/// `from __future__` imports come first, which CPython checks when it
+/// compiles (the parser does not).
 pub fn check_syntax(text: &str) -> Result<(), SyntaxError> {
-    match ruff_python_parser::parse_module(text) {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let (line, column) = crate::source::line_col(text, err.location.start().to_usize());
-            Err(SyntaxError { line, column, message: format!("syntax error: {}", err.error) })
+    let parsed = ruff_python_parser::parse_module(text).map_err(|err| {
+        let (line, column) = crate::source::line_col(text, err.location.start().to_usize());
+        SyntaxError { line, column, message: format!("syntax error: {}", err.error) }
+    })?;
+    check_future_imports(&parsed.syntax().body, text)
+}
+
+fn check_future_imports(body: &[ruff_python_ast::Stmt], text: &str) -> Result<(), SyntaxError> {
+    use ruff_python_ast::{Expr, Stmt};
+    use ruff_text_size::Ranged;
+    let is_future = |s: &Stmt| matches!(s, Stmt::ImportFrom(i) if i.level == 0 && i.module.as_ref().is_some_and(|m| m.as_str() == "__future__"));
+    let docstring = matches!(body.first(), Some(Stmt::Expr(e)) if matches!(*e.value, Expr::StringLiteral(_)));
+    let leading =
+        usize::from(docstring) + body.iter().skip(usize::from(docstring)).take_while(|s| is_future(s)).count();
+    match body.iter().skip(leading).find(|s| is_future(s)) {
+        Some(late) => {
+            let (line, column) = crate::source::line_col(text, late.start().to_usize());
+            Err(SyntaxError {
+                line,
+                column,
+                message: "syntax error: from __future__ imports must occur at the beginning of the file".into(),
+            })
         }
+        None => Ok(()),
     }
 }
 
