@@ -77,6 +77,8 @@ pub struct Instrumented {
     pub setup: Vec<edit::Edit>,
     /// Dependencies the rewrite needs that the crate's manifest lacks (Rust).
     pub dependencies: Option<Dependencies>,
+    /// Why what the file has to instrument was left alone (test code): the file is reported skipped.
+    pub skipped: Option<&'static str>,
 }
 
 /// Lines a `Cargo.toml` needs in `[dependencies]` for the inserted code to build.

@@ -710,6 +710,11 @@ pub fn instrument_file(file: &FilePlan, options: &Options) -> (FileReport, Optio
         );
         return (report, None);
     }
+    if let Some(reason) = result.skipped {
+        report.status = FileStatus::Skipped;
+        report.reason = Some(format!("{reason}: set `instrument-tests = true` to instrument it"));
+        report.skipped_as = Some(reason);
+    }
     let Some(new_text) = result.text.take() else { return (report, None) };
     let new_bytes = file.encode(&new_text);
     if options.diffs {

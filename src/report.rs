@@ -80,6 +80,9 @@ pub struct FileReport {
     /// What the planned change needs in its crate's `Cargo.toml` (Rust).
     #[serde(skip)]
     pub dependencies: Option<crate::fix::Dependencies>,
+    /// Skipped while instrumenting (the reason's summary key); the prefilter's skips are counted where it runs.
+    #[serde(skip)]
+    pub skipped_as: Option<&'static str>,
 }
 
 impl FileReport {
@@ -102,6 +105,7 @@ impl FileReport {
             sarif: Vec::new(),
             package: None,
             dependencies: None,
+            skipped_as: None,
         }
     }
 
@@ -154,6 +158,9 @@ impl Summary {
             FileStatus::Changed => self.files_changed += 1,
             FileStatus::Error => self.files_with_errors += 1,
             _ => {}
+        }
+        if let Some(reason) = report.skipped_as {
+            *self.skipped.entry(reason.to_string()).or_default() += 1;
         }
     }
 }

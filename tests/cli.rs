@@ -352,6 +352,14 @@ fn test_code_is_checked_not_instrumented() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).contains("+++ b/agent.py") && stdout(&out).matches("+++ ").count() == 1, "{}", stdout(&out));
     assert!(stderr(&out).contains("5 files scanned, 1 entrypoints"), "{}", stderr(&out));
+    // Said, not left unchanged in silence: skipped, with the reason and the setting.
+    assert!(stderr(&out).contains("4 skipped (4 test code)"), "{}", stderr(&out));
+    let out = tool(dir.path(), &["--check", "--format", "json", "."]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let conftest = report["files"].as_array().unwrap().iter().find(|f| f["path"] == "conftest.py").unwrap();
+    assert_eq!(conftest["status"], "skipped");
+    assert!(conftest["reason"].as_str().unwrap().contains("instrument-tests = true"), "{conftest}");
+    assert_eq!(report["summary"]["skipped"]["test code"], 4);
 
     std::fs::write(dir.path().join("voice-otel-fix.toml"), "instrument-tests = true\n").unwrap();
     let out = tool(dir.path(), &["--check", "."]);

@@ -73,6 +73,9 @@ impl Planner<'_> {
     }
 }
 
+/// Why test code with entrypoints, LLM calls or sessions is not instrumented (the summary's key).
+const TEST_CODE: &str = "test code";
+
 /// Plans every transform for one file (entrypoints, helpers, greetings,
 /// framework usage, LLM call sites), applies the selected fixes and the module
 /// setup they need, and validates the result. `semantics` is the module's, from `tree`.
@@ -88,10 +91,16 @@ pub fn instrument(
     test_code: bool,
 ) -> Instrumented {
     let instrumented = !test_code || settings.instrument_tests;
+    // Test code with something to instrument is reported skipped, not left unchanged in silence.
+    let skipped = (!instrumented
+        && (!entrypoints.is_empty()
+            || !detect::llm_calls::find(file.text.as_str(), semantics).is_empty()
+            || !framework_usage::sessions(file.text.as_str(), semantics).0.is_empty()))
+    .then_some(TEST_CODE);
     let entrypoints = if instrumented { entrypoints } else { &[] };
     let source = file.text.as_str();
     let root = tree.root_node();
-    let mut out = Instrumented::default();
+    let mut out = Instrumented { skipped, ..Instrumented::default() };
     let at = |offset: usize| file.line_col(offset);
 
     // Entrypoints, in file order, each once.
