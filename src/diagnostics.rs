@@ -53,6 +53,12 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
         "## What it does\nReports the first line whose indentation mixes tabs and spaces, in a file the tool would otherwise rewrite. Nothing in the file is changed.\n\n## Why is this not rewritten?\nThe rewrite re-indents blocks (the entrypoint body moves into a `with` block). Where a block's lines mix tabs and spaces, one more level of indentation can change which lines Python puts in which block, so the rewrite is refused rather than guessed.\n\n## Example\nA body indented with a tab on one line and eight spaces on the next.\n\nUse instead: indent with one or the other (`ruff format`, or your editor's convert-indentation).",
     ),
     notice(
+        "VOF107",
+        "dispatcher-runs-own-session-too",
+        "An entrypoint that both delegates to another entrypoint and runs a session of its own",
+        "## What it does\nReports an entrypoint that hands the job, on some path, to another entrypoint (of this file, or imported: `await vision_entrypoint(ctx)`, `await voice.entrypoint(ctx)`) and also makes an `AgentSession` of its own.\n\n## Why is this not rewritten?\nThe entrypoint it delegates to starts its own `voice.session` span and counts the session. A dispatcher that only delegates gets no span of its own (its finding says so); one that also runs its own session would need a span on its own path only, and a span around the whole body would count every delegated session twice.\n\n## Example\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    if ctx.job.metadata == \"vision\":\n        return await vision_entrypoint(ctx)\n    session = AgentSession()\n    await session.start(agent=Receptionist(), room=ctx.room)\n```\n\nUse instead: the own path as an entrypoint-like function of its own, called like the other:\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    if ctx.job.metadata == \"vision\":\n        return await vision_entrypoint(ctx)\n    await reception_entrypoint(ctx)\n```\n(registered too, so that the tool instruments it).",
+    ),
+    notice(
         "VOF108",
         "telemetry-set-up-after-session-start",
         "Telemetry set up after the session span would start",

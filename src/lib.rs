@@ -140,6 +140,8 @@ pub struct FilePlan {
     file: Source,
     settings: Arc<Settings>,
     refs: Vec<EntrypointRef>,
+    /// Calls in it that run another module's entrypoint (`link::delegations`).
+    delegates: HashSet<String>,
     /// For a file whose registrations link only within itself (almost every
     /// one): its canonical path, for linking them once it is parsed.
     links_own: Option<PathBuf>,
@@ -174,7 +176,8 @@ impl FilePlan {
             }
         }
         let test_code = test_code::is_test_code(&self.shown);
-        python::instrument(file, &tree, &semantics, &refs, &self.settings, selection, test_code)
+        let entrypoints = python::Entrypoints { refs: &refs, delegates: &self.delegates };
+        python::instrument(file, &tree, &semantics, entrypoints, &self.settings, selection, test_code)
     }
 
     /// The decoded text (no BOM) that fixes' edits apply to.
@@ -407,6 +410,7 @@ pub fn plan(options: &Options) -> Plan {
         .filter_map(|k| Some((k.canonical.clone(), facts_of(&k.file)?)))
         .collect();
     let mut entrypoints = link::link(&facts);
+    let mut delegations = link::delegations(&facts, &entrypoints);
 
     // Files the prefilter skipped that another module registers an entrypoint in: few,
     // found by name first, so that only their directories' realpaths are looked up.
@@ -442,8 +446,10 @@ pub fn plan(options: &Options) -> Plan {
         .into_iter()
         .map(|kept| {
             let refs = entrypoints.remove(&kept.canonical).unwrap_or_default();
+            let delegates = delegations.remove(&kept.canonical).unwrap_or_default();
             let links_own = (kept.imports.is_some() && !early.contains(&kept.canonical)).then_some(kept.canonical);
-            FilePlan { shown: display(&kept.path, &cwd), file: kept.file, settings: kept.settings, refs, links_own }
+            let shown = display(&kept.path, &cwd);
+            FilePlan { shown, file: kept.file, settings: kept.settings, refs, delegates, links_own }
         })
         .collect();
     files.sort_by(|a, b| a.shown.cmp(&b.shown));

@@ -12,15 +12,17 @@ pub mod syntax;
 pub mod template;
 pub mod transforms;
 
+use std::collections::HashSet;
+
 use tree_sitter::{Node, Tree};
 
 use crate::config::Settings;
 use crate::edit;
-use crate::python::syntax::NodeKind;
+use crate::python::syntax::{Field, NodeKind};
 use crate::report::{Finding, FindingKind};
 use crate::source::SourceFile;
 use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
-use semantics::{is_livekit_agents, Semantics};
+use semantics::{is_livekit_agents, Binding, Semantics};
 use transforms::bounded_span::{self, HelperCall};
 use transforms::framework_usage;
 use transforms::greeting_counter;
@@ -41,7 +43,16 @@ pub fn module_facts(semantics: &Semantics, source: &str) -> ModuleFacts {
         })
         .map(|(name, _)| name.to_string())
         .collect();
-    ModuleFacts { registrations, agent_servers }
+    let functions = semantics.functions.iter().map(|(name, def)| (def.start_byte(), name.clone())).collect();
+    let imports = semantics
+        .imports
+        .iter()
+        .map(|(local, binding)| match binding {
+            Binding::Module(module) => (local.clone(), module.clone(), None),
+            Binding::Member { module, name } => (local.clone(), module.clone(), Some(name.clone())),
+        })
+        .collect();
+    ModuleFacts { registrations, agent_servers, functions, imports }
 }
 
 pub use crate::fix::{Fix, FixId, Instrumented, Selection};
@@ -76,6 +87,15 @@ impl Planner<'_> {
 /// Why test code with entrypoints, LLM calls or sessions is not instrumented (the summary's key).
 const TEST_CODE: &str = "test code";
 
+/// What is known of a file's entrypoints before it is parsed.
+#[derive(Clone, Copy)]
+pub struct Entrypoints<'a> {
+    /// Its functions that are registered entrypoints, here or in another module.
+    pub refs: &'a [EntrypointRef],
+    /// Callees, as written, that run another module's entrypoint (`link::delegations`).
+    pub delegates: &'a HashSet<String>,
+}
+
 /// Plans every transform for one file (entrypoints, helpers, greetings,
 /// framework usage, LLM call sites), applies the selected fixes and the module
 /// setup they need, and validates the result. `semantics` is the module's, from `tree`.
@@ -85,11 +105,12 @@ pub fn instrument(
     file: &SourceFile,
     tree: &Tree,
     semantics: &Semantics,
-    entrypoints: &[EntrypointRef],
+    entrypoints: Entrypoints,
     settings: &Settings,
     selection: Selection,
     test_code: bool,
 ) -> Instrumented {
+    let Entrypoints { refs: entrypoints, delegates } = entrypoints;
     let instrumented = !test_code || settings.instrument_tests;
     // Test code with something to instrument is reported skipped, not left unchanged in silence.
     let skipped = (!instrumented
@@ -142,6 +163,26 @@ pub fn instrument(
         finding.form = Some(entrypoint.form.clone());
         let mut needs = Needs::default();
         let session_id = FixId::new("session", function.start_byte());
+        if let Some((callee, call, own_session)) =
+            delegation(*function, &entrypoint_nodes, delegates, source, semantics)
+        {
+            if own_session {
+                out.findings.push(Finding::diagnostic(
+                    at(call),
+                    "VOF107",
+                    format!(
+                        "`{symbol}` hands the job to the entrypoint `{callee}` here, which starts its own session \
+                         span, and runs a session of its own too: not instrumented, since the delegated sessions \
+                         would be counted twice; split the dispatch from the session"
+                    ),
+                ));
+                finding.message = Some("not instrumented".into());
+            } else {
+                finding.message = Some(format!("delegates the job to the entrypoint `{callee}`, whose span covers it"));
+            }
+            out.findings.push(finding);
+            continue;
+        }
         let session = match session_span::plan(*function, entrypoint.method, &cx, &mut needs) {
             Ok(session) => {
                 for (code, message, offset) in &session.warnings {
@@ -461,6 +502,37 @@ fn plan_greeting(
         }
         Err(message) => findings.push(Finding::diagnostic(position, "VOF105", message)),
     }
+}
+
+/// Whether an entrypoint hands its job to another entrypoint (a dispatcher):
+/// a call, in its own scope, of a callee that runs another module's
+/// entrypoint (`delegates`) or of another entrypoint of this file. That one
+/// starts the session span; a second one around it would count the session
+/// twice. Returns the callee as written, where the call is, and whether the
+/// entrypoint also makes an `AgentSession` of its own (then some paths are its own).
+fn delegation(
+    function: Node,
+    entrypoints: &[Node],
+    delegates: &HashSet<String>,
+    source: &str,
+    semantics: &Semantics,
+) -> Option<(String, usize, bool)> {
+    let body = function.field("body")?;
+    let calls: Vec<Node> =
+        syntax::same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "call").collect();
+    let delegated = calls.iter().find_map(|call| {
+        let callee = call.field("function")?;
+        let written: String = syntax::text(callee, source).split_whitespace().collect();
+        let local = callee.kind_name() == "identifier"
+            && entrypoints
+                .iter()
+                .any(|e| *e != function && e.field("name").is_some_and(|n| syntax::text(n, source) == written));
+        (local || delegates.contains(&written)).then_some((written, call.start_byte()))
+    })?;
+    let own_session = calls
+        .iter()
+        .any(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])));
+    Some((delegated.0, delegated.1, own_session))
 }
 
 /// The first line (1-based) whose indentation mixes tabs and spaces, when the

@@ -14,6 +14,10 @@ pub struct ModuleFacts {
     pub registrations: Vec<Registration>,
     /// Module-level names bound to `AgentServer(...)`.
     pub agent_servers: HashSet<String>,
+    /// Module-level functions: the start of each `function_definition`, and its name.
+    pub functions: Vec<(usize, String)>,
+    /// What its imports bind: the local name, the module, and the member (`from m import n`).
+    pub imports: Vec<(String, String, Option<String>)>,
 }
 
 /// A function to instrument, as known before its file is parsed for transforms.
@@ -65,6 +69,62 @@ pub fn link(modules: &HashMap<PathBuf, ModuleFacts>) -> HashMap<PathBuf, Vec<Ent
             let new = EntrypointRef { function, form, method };
             if !entry.contains(&new) {
                 entry.push(new);
+            }
+        }
+    }
+    out
+}
+
+/// The calls by which each module hands its job to an entrypoint of another
+/// module (`await other_agent.entrypoint(ctx)`, `await vision_entrypoint(ctx)`
+/// after `from .vision import entrypoint as vision_entrypoint`): the callees as
+/// written, for the modules that import an entrypoint. Such a call runs a
+/// whole session, span and all, inside the caller's: a dispatcher that only
+/// delegates must not start a second `voice.session` around it.
+pub fn delegations(
+    modules: &HashMap<PathBuf, ModuleFacts>,
+    entrypoints: &HashMap<PathBuf, Vec<EntrypointRef>>,
+) -> HashMap<PathBuf, HashSet<String>> {
+    let names_in = |file: &PathBuf| -> Vec<String> {
+        let facts = modules.get(file);
+        let name_at =
+            |start: usize| facts.and_then(|f| f.functions.iter().find(|(at, _)| *at == start)).map(|(_, n)| n.clone());
+        entrypoints
+            .get(file)
+            .into_iter()
+            .flatten()
+            .filter(|e| !e.method)
+            .filter_map(|e| match &e.function {
+                FunctionRef::Named(name) => Some(name.clone()),
+                FunctionRef::At(start) => name_at(*start),
+            })
+            .collect()
+    };
+    let mut out: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    for (path, facts) in modules {
+        for (local, module, member) in &facts.imports {
+            let mut callees = Vec::new();
+            match member {
+                Some(member) => {
+                    if let Some(file) = resolve_module(path, module) {
+                        if names_in(&file).contains(member) {
+                            callees.push(local.clone());
+                        }
+                    }
+                    // `from package import agent`: a module, whose entrypoints are called as `agent.entrypoint`.
+                    let submodule = format!("{}{}{member}", module, if module.ends_with('.') { "" } else { "." });
+                    if let Some(file) = resolve_module(path, &submodule) {
+                        callees.extend(names_in(&file).into_iter().map(|n| format!("{local}.{n}")));
+                    }
+                }
+                None => {
+                    if let Some(file) = resolve_module(path, module) {
+                        callees.extend(names_in(&file).into_iter().map(|n| format!("{local}.{n}")));
+                    }
+                }
+            }
+            if !callees.is_empty() {
+                out.entry(path.clone()).or_default().extend(callees);
             }
         }
     }
