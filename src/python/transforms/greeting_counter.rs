@@ -14,8 +14,10 @@
 //! ```
 //!
 //! A greeting that is not awaited where it is called (`create_task(greet())`,
-//! `return await greet()`) has no point at which it is known to be complete:
-//! it is reported, not counted.
+//! `return await greet()`), or a helper that only queues its speech
+//! (`session.generate_reply(...)` without awaiting the handle: the helper
+//! returns before anything is said), has no point at which it is known to be
+//! delivered: it is reported (VOF105), not counted.
 
 use crate::python::syntax::Field;
 use std::collections::HashMap;
@@ -45,6 +47,44 @@ pub fn is_greeting(helper: Node, source: &str) -> bool {
     named || says
 }
 
+/// Whether the helper only queues its speech: it calls `say` / `generate_reply`
+/// and awaits none of the `SpeechHandle`s (directly, or a name holding one,
+/// `await handle`, `await handle.wait_for_playout()`), so it returns before
+/// the greeting has been delivered.
+fn only_queues(helper: Node, source: &str) -> bool {
+    let Some(body) = helper.field("body") else { return false };
+    let nodes = same_scope_descendants(body);
+    let speaks = |n: &Node| {
+        n.kind_name() == "call"
+            && n.field("function").is_some_and(|f| {
+                f.kind_name() == "attribute"
+                    && f.field("attribute").is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
+            })
+    };
+    let speech: Vec<Node> = nodes.iter().copied().filter(speaks).collect();
+    let awaited_names: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n.kind_name() == "await")
+        .filter_map(|n| n.named_child(0))
+        .map(|value| {
+            // `await handle.wait_for_playout()`: the handle is `handle`.
+            let value = match value.kind_name() {
+                "call" => value.field("function").and_then(|f| f.field("object")).unwrap_or(value),
+                _ => value,
+            };
+            text(value, source)
+        })
+        .collect();
+    let waited = |call: &Node| {
+        if call.parent().is_some_and(|p| p.kind_name() == "await") {
+            return true;
+        }
+        let held = call.parent().filter(|p| p.kind_name() == "assignment").and_then(|a| a.field("left"));
+        held.is_some_and(|name| awaited_names.contains(&text(name, source)))
+    };
+    !speech.is_empty() && !speech.iter().any(waited)
+}
+
 /// The edit counting one greeting after `call`, or why there is none.
 pub fn plan(
     call: HelperCall,
@@ -54,6 +94,10 @@ pub fn plan(
     line_ending: &str,
     needs: &mut Needs,
 ) -> Result<Edit, &'static str> {
+    if only_queues(call.helper, source) {
+        return Err("the greeting helper queues its speech without awaiting it, so it returns before the greeting \
+                    is delivered; await the `SpeechHandle` in it to count voice.greetings.delivered");
+    }
     let awaited = call.call.parent().is_some_and(|p| p.kind_name() == "await");
     if !awaited && is_async(call.helper) {
         return Err("greeting helper is not awaited here; voice.greetings.delivered not counted");
