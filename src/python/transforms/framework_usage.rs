@@ -90,24 +90,48 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCrea
         .iter()
         .copied()
         .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])));
+    let mut agents_plugin: Option<Option<String>> = None;
     for call in agent_sessions {
         let Some((statement, form)) = held(call) else {
             unheld.push(call);
             continue;
         };
-        let plugin = keyword_argument(call, "llm", source).and_then(|llm| match llm.kind_name() {
-            "call" => livekit_llm(llm, source, semantics),
-            // `llm = openai.LLM(...)` earlier in the same scope
-            "identifier" => local_value(call, text(llm, source), source, semantics)
-                .filter(|value| value.kind_name() == "call")
-                .and_then(|value| livekit_llm(value, source, semantics)),
-            // LiveKit inference: "openai/gpt-4.1-mini"
-            "string" => string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string()),
-            _ => None,
-        });
+        let plugin = match keyword_argument(call, "llm", source) {
+            Some(llm) => plugin_of(call, llm, source, semantics),
+            // The LLM may be the agents' (`Agent(llm=...)`, `super().__init__(llm=...)`): the one plugin they use.
+            None => agents_plugin.get_or_insert_with(|| agents_plugin_of(source, semantics)).clone(),
+        };
         creations.push(SessionCreation { statement, form, plugin });
     }
     (creations, unheld)
+}
+
+/// The plugin of an `llm=` argument given to `call`.
+fn plugin_of(call: Node, llm: Node, source: &str, semantics: &Semantics) -> Option<String> {
+    match llm.kind_name() {
+        "call" => livekit_llm(llm, source, semantics),
+        // `llm = openai.LLM(...)` earlier in the same scope
+        "identifier" => local_value(call, text(llm, source), source, semantics)
+            .filter(|value| value.kind_name() == "call")
+            .and_then(|value| livekit_llm(value, source, semantics)),
+        // LiveKit inference: "openai/gpt-4.1-mini"
+        "string" => string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string()),
+        _ => None,
+    }
+}
+
+/// The plugin of the LLMs the module gives its agents (`llm=` of any call but
+/// an `AgentSession`'s), when they all use one.
+fn agents_plugin_of(source: &str, semantics: &Semantics) -> Option<String> {
+    let mut plugins = semantics.calls.iter().filter_map(|call| {
+        let llm = keyword_argument(*call, "llm", source)?;
+        if semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])) {
+            return None;
+        }
+        plugin_of(*call, llm, source, semantics)
+    });
+    let first = plugins.next()?;
+    plugins.all(|p| p == first).then_some(first)
 }
 
 /// The value last assigned to `name` before `at` in `at`'s own scope (its
