@@ -25,6 +25,10 @@ const TRANSPORT: &[&str] = &[
     "model",
 ];
 
+/// Words for the model's output in general: a name made of nothing else
+/// (`get_groq_response`, `claude_stream`) does not say what it is for.
+const GENERIC: &[&str] = &["response", "responses", "stream", "streaming", "result", "output", "message", "messages"];
+
 /// Words that end a name only to lead to a transport word (`draft_reply_with_claude`), or say
 /// only what kind of thing holds the code (`SupportAgent`).
 const FILLERS: &[&str] = &["with", "via", "using", "chat", "agent", "service", "client", "bot", "handler", "provider"];
@@ -53,6 +57,9 @@ fn operation(name: &str) -> String {
     }
     while words.first().is_some_and(|w| FILLERS.contains(&w.as_str())) {
         words.remove(0);
+    }
+    if words.iter().all(|w| GENERIC.contains(&w.as_str())) {
+        return String::new();
     }
     words.join("_")
 }
@@ -118,8 +125,11 @@ mod tests {
         assert_eq!(operation_name("draft_reply_with_claude", &[]), "draft_reply");
         assert_eq!(operation_name("run_llm_scorer", &[]), "scorer");
         assert_eq!(operation_name("claude_triage_llm", &[]), "triage");
-        assert_eq!(operation_name("get_groq_response", &[]), "response");
-        assert_eq!(operation_name("_create_openai_stream", &[]), "stream");
+        // Only the model's output, in general: the class, then the module, say what it is for.
+        assert_eq!(operation_name("get_groq_response", &["faq"]), "faq");
+        assert_eq!(operation_name("_create_openai_stream", &[]), "call");
+        assert_eq!(operation_name("claude_stream", &["ConciergeBot"]), "concierge");
+        assert_eq!(operation_name("stream_summary", &[]), "stream_summary");
         // Nothing but the call and its transport: the class, then the module, say what it is for.
         assert_eq!(operation_name("_call_openai", &["ChatGPTAgent", "triage"]), "triage");
         assert_eq!(operation_name("ask_claude", &["IntentRouter", "agent"]), "intent_router");
