@@ -221,7 +221,8 @@ pub fn instrument(
                 decorated.push(call.helper);
                 plan_helper(call, file, &names, &session.unit, &mut planner, &mut out.findings);
             }
-            plan_greeting(call, &session, &session_id, file, &names, &mut planner, &mut out.findings);
+            let greeting = (&session, &session_id);
+            plan_greeting(call, greeting, file, semantics, &names, &mut planner, &mut out.findings);
         }
         if applied {
             sessions.push(session);
@@ -472,17 +473,20 @@ fn plan_helper(
     findings.push(finding);
 }
 
+/// The greeting counter after an entrypoint's call of a greeting helper
+/// (`greeting`: the entrypoint's session span and its fix).
 fn plan_greeting(
     call: HelperCall,
-    session: &SessionSpan,
-    session_id: &FixId,
+    greeting: (&SessionSpan, &FixId),
     file: &SourceFile,
+    semantics: &Semantics,
     names: &ModuleNames,
     planner: &mut Planner,
     findings: &mut Vec<Finding>,
 ) {
+    let (session, session_id) = greeting;
     let source = file.text.as_str();
-    if !greeting_counter::is_greeting(call.helper, source) || syntax::is_generator(call.helper) {
+    if !greeting_counter::is_greeting(call.helper, source, semantics) || syntax::is_generator(call.helper) {
         return;
     }
     let position = file.line_col(call.call.start_byte());

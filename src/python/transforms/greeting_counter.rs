@@ -14,10 +14,13 @@
 //! ```
 //!
 //! A greeting that is not awaited where it is called (`create_task(greet())`,
-//! `return await greet()`), or a helper that only queues its speech
+//! `return await greet()`), a helper that only queues its speech
 //! (`session.generate_reply(...)` without awaiting the handle: the helper
-//! returns before anything is said), has no point at which it is known to be
-//! delivered: it is reported (VOF105), not counted.
+//! returns before anything is said), or one that can return without having
+//! spoken (an early `return`, an exception it handles around the speech), has
+//! no point at which it is known to be delivered: it is reported (VOF105), not
+//! counted. A helper named for a greeting that says nothing, itself or through
+//! the module's functions it awaits (`_greeting_prompt(name)`), is not one.
 
 use crate::python::syntax::Field;
 use std::collections::HashMap;
@@ -25,64 +28,119 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::edit::Edit;
+use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
-use crate::python::syntax::{indentation_at, is_async, line_after_statement, same_scope_descendants, text};
+use crate::python::syntax::{
+    descendants, indentation_at, is_async, line_after_statement, named_children, same_scope_descendants, text,
+};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::bounded_span::HelperCall;
 use crate::python::transforms::module_setup::{Instrument, ModuleNames, Needs};
 use crate::python::transforms::session_span::SessionSpan;
 
-/// Whether a helper delivers the greeting.
-pub fn is_greeting(helper: Node, source: &str) -> bool {
+/// Whether a helper delivers the greeting: it speaks (`say` / `generate_reply`),
+/// or its name says greet and it awaits a function of the module that speaks
+/// (a prompt builder named `_greeting_prompt`, or `_download_greeting_audio`,
+/// says nothing).
+pub fn is_greeting(helper: Node, source: &str, semantics: &Semantics) -> bool {
+    if !speech(helper, source).is_empty() {
+        return true;
+    }
     let named = helper.field("name").is_some_and(|n| text(n, source).to_lowercase().contains("greet"));
-    let says = helper.field("body").is_some_and(|body| {
-        same_scope_descendants(body).into_iter().any(|n| {
+    named && is_async(helper) && awaits_speech(helper, source, semantics, 2)
+}
+
+/// The `say` / `generate_reply` calls in a function's own scope.
+fn speech<'t>(function: Node<'t>, source: &str) -> Vec<Node<'t>> {
+    let Some(body) = function.field("body") else { return Vec::new() };
+    same_scope_descendants(body)
+        .into_iter()
+        .filter(|n| {
             n.kind_name() == "call"
                 && n.field("function").is_some_and(|f| {
                     f.kind_name() == "attribute"
                         && f.field("attribute").is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
                 })
         })
-    });
-    named || says
+        .collect()
 }
 
-/// Whether the helper only queues its speech: it calls `say` / `generate_reply`
-/// and awaits none of the `SpeechHandle`s (directly, or a name holding one,
-/// `await handle`, `await handle.wait_for_playout()`), so it returns before
-/// the greeting has been delivered.
-fn only_queues(helper: Node, source: &str) -> bool {
-    let Some(body) = helper.field("body") else { return false };
+/// Whether a function awaits a module-level function that speaks (`depth` calls deep).
+fn awaits_speech(function: Node, source: &str, semantics: &Semantics, depth: usize) -> bool {
+    let Some(body) = function.field("body") else { return false };
+    same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "await").any(|awaited| {
+        let callee = awaited.named_child(0).filter(|c| c.kind_name() == "call").and_then(|c| c.field("function"));
+        let Some(defined) =
+            callee.filter(|c| c.kind_name() == "identifier").and_then(|c| semantics.functions.get(text(c, source)))
+        else {
+            return false;
+        };
+        *defined != function
+            && (!speech(*defined, source).is_empty()
+                || depth > 0 && awaits_speech(*defined, source, semantics, depth - 1))
+    })
+}
+
+/// Why the helper's completion does not say the greeting was delivered, if so:
+/// it only queues its speech (no `SpeechHandle` awaited: directly, through a
+/// name, `wait_for_playout()`, `asyncio.wait_for(...)`), or it can return
+/// without having spoken (an early `return`, or speech in a `try` whose
+/// exception it handles).
+fn undelivered(helper: Node, source: &str) -> Option<&'static str> {
+    let speech = speech(helper, source);
+    let first = speech.first()?;
+    let body = helper.field("body")?;
     let nodes = same_scope_descendants(body);
-    let speaks = |n: &Node| {
-        n.kind_name() == "call"
-            && n.field("function").is_some_and(|f| {
-                f.kind_name() == "attribute"
-                    && f.field("attribute").is_some_and(|a| matches!(text(a, source), "say" | "generate_reply"))
-            })
-    };
-    let speech: Vec<Node> = nodes.iter().copied().filter(speaks).collect();
+    // Every name that appears in an awaited expression (`await handle`, `await asyncio.wait_for(handle, 5)`).
     let awaited_names: Vec<&str> = nodes
         .iter()
         .filter(|n| n.kind_name() == "await")
-        .filter_map(|n| n.named_child(0))
-        .map(|value| {
-            // `await handle.wait_for_playout()`: the handle is `handle`.
-            let value = match value.kind_name() {
-                "call" => value.field("function").and_then(|f| f.field("object")).unwrap_or(value),
-                _ => value,
-            };
-            text(value, source)
-        })
+        .flat_map(|n| descendants(*n))
+        .filter(|n| n.kind_name() == "identifier")
+        .map(|n| text(n, source))
         .collect();
     let waited = |call: &Node| {
-        if call.parent().is_some_and(|p| p.kind_name() == "await") {
-            return true;
+        let mut node = *call;
+        while let Some(parent) = node.parent() {
+            match parent.kind_name() {
+                "await" => return true,
+                "block" | "expression_statement" => break,
+                "assignment" => {
+                    let held = parent.field("left").filter(|l| l.kind_name() == "identifier");
+                    return held.is_some_and(|name| awaited_names.contains(&text(name, source)));
+                }
+                _ => node = parent,
+            }
         }
-        let held = call.parent().filter(|p| p.kind_name() == "assignment").and_then(|a| a.field("left"));
-        held.is_some_and(|name| awaited_names.contains(&text(name, source)))
+        false
     };
-    !speech.is_empty() && !speech.iter().any(waited)
+    if !speech.iter().any(waited) {
+        return Some(
+            "the greeting helper queues its speech without awaiting it, so it returns before the greeting is \
+             delivered; await the `SpeechHandle` in it to count voice.greetings.delivered",
+        );
+    }
+    let early_return = nodes.iter().any(|n| n.kind_name() == "return_statement" && n.start_byte() < first.start_byte());
+    let handled = speech.iter().any(|call| {
+        let mut node = *call;
+        while let Some(parent) = node.parent() {
+            if parent == body {
+                break;
+            }
+            if parent.kind_name() == "try_statement"
+                && parent.field("body") == Some(node)
+                && named_children(parent).iter().any(|c| c.kind_name() == "except_clause")
+            {
+                return true;
+            }
+            node = parent;
+        }
+        false
+    });
+    (early_return || handled).then_some(
+        "the greeting helper can return without having greeted (an early `return`, or an exception it handles \
+         around the speech), so its completion does not say a greeting was delivered; count it in the helper",
+    )
 }
 
 /// The edit counting one greeting after `call`, or why there is none.
@@ -94,9 +152,8 @@ pub fn plan(
     line_ending: &str,
     needs: &mut Needs,
 ) -> Result<Edit, &'static str> {
-    if only_queues(call.helper, source) {
-        return Err("the greeting helper queues its speech without awaiting it, so it returns before the greeting \
-                    is delivered; await the `SpeechHandle` in it to count voice.greetings.delivered");
+    if let Some(why) = undelivered(call.helper, source) {
+        return Err(why);
     }
     let awaited = call.call.parent().is_some_and(|p| p.kind_name() == "await");
     if !awaited && is_async(call.helper) {
