@@ -101,6 +101,12 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
         "## What it does\nReports a call whose `stream=` argument comes from a variable, or which passes `**kwargs` that may hold it.\n\n## Why is this not rewritten?\nA non-streaming call is measured by a span around it; a streaming call must be measured until its stream is consumed. Which one this call is is known only at run time: either rewrite would be wrong half of the time (a stream's span would end before any token is read, with no usage).\n\n## Example\n```python\n    return await client.chat.completions.create(model=m, messages=msgs, stream=stream)\n```\n\nUse instead: two calls, `stream=True` and `stream=False`, each where it is consumed.",
     ),
     notice(
+        "VOF116",
+        "llm-client-unknown",
+        "A provider SDK call on a client whose origin the code does not say",
+        "## What it does\nReports a call only a provider SDK makes (`x.chat.completions.create(...)`, `x.responses.create(...)`, `x.models.generate_content(...)`, `x.converse(...)`, `x.chat.complete(...)`, and `x.messages.create(...)` where the module imports anthropic and not Twilio), in a module that imports that SDK, on a client the tool cannot trace to its construction: an unannotated parameter, an attribute of an object made elsewhere.\n\n## Why is this not rewritten?\nThe span and the token counters need the provider (and so how to read the usage): openai-shaped clients serve openai, groq, together, deepseek and more, and which one is decided where the client is made. The tool does not guess; it says so instead of passing the call over.\n\n## Example\n```python\ndef draft_sms(client, prompt: str) -> str:\n    return client.chat.completions.create(model=\"gpt-4o-mini\", messages=[...])\n```\n\nUse instead:\n```python\ndef draft_sms(client: OpenAI, prompt: str) -> str:\n    return client.chat.completions.create(model=\"gpt-4o-mini\", messages=[...])\n```\n(or make the client in the module: `client = OpenAI()`), then run the tool again.",
+    ),
+    notice(
         "VOF121",
         "agent-session-usage-not-subscribable",
         "An AgentSession whose usage events cannot be subscribed to",

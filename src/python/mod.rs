@@ -320,6 +320,22 @@ pub fn instrument(
         };
         planner.add(fix, &site.needs);
     }
+    if instrumented {
+        for (call, written) in detect::llm_calls::unknown_clients(source, semantics, &calls) {
+            if llm_span::already_instrumented(call, source) {
+                continue;
+            }
+            out.findings.push(Finding::diagnostic(
+                at(call.start_byte()),
+                "VOF116",
+                format!(
+                    "`{written}(...)` looks like a provider SDK call, but where its client comes from is not in the \
+                     code (an unannotated parameter, an object made elsewhere): annotate it (`client: AsyncOpenAI`) \
+                     or make it in this module to have the call instrumented"
+                ),
+            ));
+        }
+    }
     for (call, outcome) in calls.iter().zip(outcomes) {
         let position = at(call.call.start_byte());
         // A LiveKit LLM's own `chat(...)` is a framework-driven turn, not a provider SDK call.

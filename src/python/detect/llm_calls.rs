@@ -80,6 +80,62 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
     None
 }
 
+/// Calls that only a provider SDK makes (`x.chat.completions.create(...)` in a
+/// file that imports openai) on a client whose origin the code does not say
+/// (an unannotated parameter, an object made elsewhere): not instrumented, and
+/// said so (VOF116) rather than passed over. The method as written after the client.
+/// `messages.create` counts only without Twilio in the file (its client has it too).
+pub fn unknown_clients<'t>(source: &str, semantics: &Semantics<'t>, found: &[LlmCall<'t>]) -> Vec<(Node<'t>, String)> {
+    let imports = |root: &str| {
+        semantics.imports.values().any(|binding| {
+            let module = match binding {
+                crate::python::semantics::Binding::Module(m) => m,
+                crate::python::semantics::Binding::Member { module, .. } => module,
+            };
+            module == root || module.starts_with(&format!("{root}."))
+        })
+    };
+    let openai = imports("openai") || imports("groq") || imports("together");
+    let google = imports("google.genai") || imports("google") && source.contains("genai");
+    let bedrock = imports("boto3") || imports("aioboto3");
+    let mistral = imports("mistralai");
+    let anthropic = imports("anthropic") && !imports("twilio");
+    if !(openai || google || bedrock || mistral || anthropic) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for &call in &semantics.calls {
+        if found.iter().any(|f| f.call == call) {
+            continue;
+        }
+        let Some(function) = call.field("function").filter(|f| f.kind_name() == "attribute") else { continue };
+        let mut path: Vec<&str> = Vec::new();
+        let mut object = function;
+        while object.kind_name() == "attribute" {
+            let Some(attribute) = object.field("attribute") else { break };
+            path.insert(0, text(attribute, source));
+            let Some(inner) = object.field("object") else { break };
+            object = inner;
+        }
+        let path: Vec<&str> =
+            path.into_iter().filter(|p| !matches!(*p, "with_raw_response" | "aio" | "beta")).collect();
+        let sdk_only = match path.as_slice() {
+            [.., "chat", "completions", "create" | "parse"] | [.., "responses", "create" | "parse"] => openai,
+            [.., "models", "generate_content" | "generate_content_stream"] => google,
+            [.., "converse" | "converse_stream"] => bedrock,
+            [.., "chat", "complete" | "complete_async" | "stream_async"] => mistral,
+            [.., "messages", "create" | "stream"] => anthropic,
+            _ => false,
+        };
+        if sdk_only {
+            let receiver = text(function.field("object").unwrap_or(function), source);
+            let method = text(function.field("attribute").unwrap_or(function), source);
+            out.push((call, format!("{receiver}.{method}")));
+        }
+    }
+    out
+}
+
 /// Cheap check before resolving the object: the path ends like some SDK method.
 fn possible_method(path: &[&str]) -> bool {
     matches!(

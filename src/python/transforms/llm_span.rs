@@ -248,7 +248,7 @@ fn reader_of(shape: Shape) -> UsageReader {
 }
 
 /// A call already under an `llm.*` span (ours or hand-written) or in a function decorated with one.
-fn already_instrumented(call: Node, source: &str) -> bool {
+pub fn already_instrumented(call: Node, source: &str) -> bool {
     let llm_span = |node: Node| {
         descendants(node).into_iter().any(|n| {
             if n.kind_name() != "call" {
