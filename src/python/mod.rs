@@ -216,13 +216,41 @@ pub fn instrument(
         if applied {
             out.defaulted.extend(session.defaulted.iter().copied());
         }
+        let mut greets = false;
         for call in bounded_span::helper_calls(*function, source, semantics, &entrypoint_nodes) {
             if !decorated.contains(&call.helper) {
                 decorated.push(call.helper);
                 plan_helper(call, file, &names, &session.unit, &mut planner, &mut out.findings);
             }
             let greeting = (&session, &session_id);
-            plan_greeting(call, greeting, file, semantics, &names, &mut planner, &mut out.findings);
+            greets |= plan_greeting(call, greeting, file, semantics, &names, &mut planner, &mut out.findings);
+        }
+        if !greets {
+            if let Some(statement) = greeting_counter::opening_line(*function, source) {
+                let mut needs = Needs::default();
+                let planned = greeting_counter::plan_opening_line(
+                    statement,
+                    &session,
+                    source,
+                    &names,
+                    file.line_ending,
+                    &mut needs,
+                );
+                if let Ok(edit) = planned {
+                    planner.add(
+                        Fix {
+                            id: FixId::new("greeting", statement.start_byte()),
+                            code: "VOF003",
+                            at: statement.start_byte(),
+                            title: format!("voice.greetings.delivered after the opening line of `{symbol}`"),
+                            line: at(statement.start_byte()).0,
+                            requires: vec![session_id.clone()],
+                            edits: vec![edit],
+                        },
+                        &needs,
+                    );
+                }
+            }
         }
         if applied {
             sessions.push(session);
@@ -490,7 +518,7 @@ fn plan_helper(
 }
 
 /// The greeting counter after an entrypoint's call of a greeting helper
-/// (`greeting`: the entrypoint's session span and its fix).
+/// (`greeting`: the entrypoint's session span and its fix); whether the helper greets.
 fn plan_greeting(
     call: HelperCall,
     greeting: (&SessionSpan, &FixId),
@@ -499,11 +527,11 @@ fn plan_greeting(
     names: &ModuleNames,
     planner: &mut Planner,
     findings: &mut Vec<Finding>,
-) {
+) -> bool {
     let (session, session_id) = greeting;
     let source = file.text.as_str();
     if !greeting_counter::is_greeting(call.helper, source, semantics) || syntax::is_generator(call.helper) {
-        return;
+        return false;
     }
     let position = file.line_col(call.call.start_byte());
     let mut needs = Needs::default();
@@ -522,6 +550,7 @@ fn plan_greeting(
         }
         Err(message) => findings.push(Finding::diagnostic(position, "VOF105", message)),
     }
+    true
 }
 
 /// Whether an entrypoint hands its job to another entrypoint (a dispatcher):

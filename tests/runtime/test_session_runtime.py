@@ -222,6 +222,12 @@ def test_greetings_delivered_counter(load_agent, metric_store):
     assert metric_store.units["voice.greetings.delivered"] == "{greeting}"
 
 
+def test_opening_line_said_by_the_entrypoint_is_counted(load_agent, metric_store):
+    # no greeting helper: the entrypoint's own first awaited `session.say(...)` is the greeting
+    module, ctx, _, _ = run_after(load_agent, "no_connect_job_param")
+    assert metric_store.sum_points("voice.greetings.delivered", module.__name__) == [({"tenant.id": "acme"}, 1)]
+
+
 @pytest.mark.parametrize("case", ALL_CASES)
 def test_no_cost_metric(case, load_agent, metric_store):
     module, *_ = run_after(load_agent, case)

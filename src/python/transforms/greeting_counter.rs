@@ -13,6 +13,11 @@
 //!         voice_greetings_delivered.add(1, {"tenant.id": tenant_id})
 //! ```
 //!
+//! An entrypoint that says its opening line itself (`await
+//! session.generate_reply(instructions="Greet the caller")` as the first speech
+//! of its body, and no greeting helper) has it counted the same way, after
+//! that statement.
+//!
 //! A greeting that is not awaited where it is called (`create_task(greet())`,
 //! `return await greet()`), a helper that only queues its speech
 //! (`session.generate_reply(...)` without awaiting the handle: the helper
@@ -171,6 +176,41 @@ pub fn plan(
             "greeting helper's result is used by a statement that ends the flow; voice.greetings.delivered not counted",
         );
     }
+    count_after(statement, session, source, names, line_ending, needs)
+}
+
+/// The entrypoint's own opening line, when it says it itself: the first
+/// statement of its body (its own scope) that speaks, if that statement is
+/// `await session.say(...)` / `await session.generate_reply(...)` (the awaited
+/// `SpeechHandle` has been played out when it is done). Speech only queued
+/// (not awaited) has no such point, and is not counted.
+pub fn opening_line<'t>(entrypoint: Node<'t>, source: &str) -> Option<Node<'t>> {
+    let first = *speech(entrypoint, source).first()?;
+    let awaited = first.parent().filter(|p| p.kind_name() == "await")?;
+    awaited.parent().filter(|p| p.kind_name() == "expression_statement")
+}
+
+/// The edit counting the greeting an entrypoint says itself (`opening_line`).
+pub fn plan_opening_line(
+    statement: Node,
+    session: &SessionSpan,
+    source: &str,
+    names: &ModuleNames,
+    line_ending: &str,
+    needs: &mut Needs,
+) -> Result<Edit, &'static str> {
+    count_after(statement, session, source, names, line_ending, needs)
+}
+
+/// `voice_greetings_delivered.add(1, ...)` on the line after `statement`.
+fn count_after(
+    statement: Node,
+    session: &SessionSpan,
+    source: &str,
+    names: &ModuleNames,
+    line_ending: &str,
+    needs: &mut Needs,
+) -> Result<Edit, &'static str> {
     let Some(line_end) = line_after_statement(source, statement.end_byte()) else {
         return Err("statements share a line with the greeting call; voice.greetings.delivered not counted");
     };
