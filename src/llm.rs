@@ -22,6 +22,7 @@ const TRANSPORT: &[&str] = &[
     "completion",
     "completions",
     "api",
+    "ai",
     "model",
 ];
 
@@ -130,6 +131,7 @@ mod tests {
         assert_eq!(operation_name("_create_openai_stream", &[]), "call");
         assert_eq!(operation_name("claude_stream", &["ConciergeBot"]), "concierge");
         assert_eq!(operation_name("stream_summary", &[]), "stream_summary");
+        assert_eq!(operation_name("classify_with_ai", &[]), "classify");
         // Nothing but the call and its transport: the class, then the module, say what it is for.
         assert_eq!(operation_name("_call_openai", &["ChatGPTAgent", "triage"]), "triage");
         assert_eq!(operation_name("ask_claude", &["IntentRouter", "agent"]), "intent_router");
