@@ -18,7 +18,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::config::Settings;
 use crate::edit;
-use crate::python::syntax::{Field, NodeKind};
+use crate::python::syntax::NodeKind;
 use crate::report::{Finding, FindingKind};
 use crate::source::SourceFile;
 use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
@@ -164,7 +164,7 @@ pub fn instrument(
         let mut needs = Needs::default();
         let session_id = FixId::new("session", function.start_byte());
         if let Some((callee, call, own_session)) =
-            delegation(*function, &entrypoint_nodes, delegates, source, semantics)
+            detect::dispatch::delegation(*function, &entrypoint_nodes, delegates, source, semantics)
         {
             if own_session {
                 out.findings.push(Finding::diagnostic(
@@ -226,31 +226,7 @@ pub fn instrument(
             greets |= plan_greeting(call, greeting, file, semantics, &names, &mut planner, &mut out.findings);
         }
         if !greets {
-            if let Some(statement) = greeting_counter::opening_line(*function, source) {
-                let mut needs = Needs::default();
-                let planned = greeting_counter::plan_opening_line(
-                    statement,
-                    &session,
-                    source,
-                    &names,
-                    file.line_ending,
-                    &mut needs,
-                );
-                if let Ok(edit) = planned {
-                    planner.add(
-                        Fix {
-                            id: FixId::new("greeting", statement.start_byte()),
-                            code: "VOF003",
-                            at: statement.start_byte(),
-                            title: format!("voice.greetings.delivered after the opening line of `{symbol}`"),
-                            line: at(statement.start_byte()).0,
-                            requires: vec![session_id.clone()],
-                            edits: vec![edit],
-                        },
-                        &needs,
-                    );
-                }
-            }
+            plan_opening_line(*function, (&session, &session_id), file, &names, &mut planner);
         }
         if applied {
             sessions.push(session);
@@ -517,6 +493,35 @@ fn plan_helper(
     findings.push(finding);
 }
 
+/// The greeting counter after the opening line an entrypoint says itself
+/// (`greeting_counter::opening_line`), when it calls no greeting helper.
+fn plan_opening_line(
+    function: Node,
+    greeting: (&SessionSpan, &FixId),
+    file: &SourceFile,
+    names: &ModuleNames,
+    planner: &mut Planner,
+) {
+    let (session, session_id) = greeting;
+    let source = file.text.as_str();
+    let Some(statement) = greeting_counter::opening_line(function, source) else { return };
+    let mut needs = Needs::default();
+    let Ok(edit) = greeting_counter::count_after(statement, session, source, names, file.line_ending, &mut needs)
+    else {
+        return;
+    };
+    let fix = Fix {
+        id: FixId::new("greeting", statement.start_byte()),
+        code: "VOF003",
+        at: statement.start_byte(),
+        title: format!("voice.greetings.delivered after the opening line of `{}`", syntax::symbol(function, source)),
+        line: file.line_col(statement.start_byte()).0,
+        requires: vec![session_id.clone()],
+        edits: vec![edit],
+    };
+    planner.add(fix, &needs);
+}
+
 /// The greeting counter after an entrypoint's call of a greeting helper
 /// (`greeting`: the entrypoint's session span and its fix); whether the helper greets.
 fn plan_greeting(
@@ -551,37 +556,6 @@ fn plan_greeting(
         Err(message) => findings.push(Finding::diagnostic(position, "VOF105", message)),
     }
     true
-}
-
-/// Whether an entrypoint hands its job to another entrypoint (a dispatcher):
-/// a call, in its own scope, of a callee that runs another module's
-/// entrypoint (`delegates`) or of another entrypoint of this file. That one
-/// starts the session span; a second one around it would count the session
-/// twice. Returns the callee as written, where the call is, and whether the
-/// entrypoint also makes an `AgentSession` of its own (then some paths are its own).
-fn delegation(
-    function: Node,
-    entrypoints: &[Node],
-    delegates: &HashSet<String>,
-    source: &str,
-    semantics: &Semantics,
-) -> Option<(String, usize, bool)> {
-    let body = function.field("body")?;
-    let calls: Vec<Node> =
-        syntax::same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "call").collect();
-    let delegated = calls.iter().find_map(|call| {
-        let callee = call.field("function")?;
-        let written: String = syntax::text(callee, source).split_whitespace().collect();
-        let local = callee.kind_name() == "identifier"
-            && entrypoints
-                .iter()
-                .any(|e| *e != function && e.field("name").is_some_and(|n| syntax::text(n, source) == written));
-        (local || delegates.contains(&written)).then_some((written, call.start_byte()))
-    })?;
-    let own_session = calls
-        .iter()
-        .any(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])));
-    Some((delegated.0, delegated.1, own_session))
 }
 
 /// The first line (1-based) whose indentation mixes tabs and spaces, when the

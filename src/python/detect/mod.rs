@@ -2,6 +2,7 @@
 //! of a package.
 
 pub mod clients;
+pub mod dispatch;
 pub mod link;
 pub mod llm_calls;
 pub mod registrations;

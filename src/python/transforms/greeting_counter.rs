@@ -190,20 +190,9 @@ pub fn opening_line<'t>(entrypoint: Node<'t>, source: &str) -> Option<Node<'t>> 
     awaited.parent().filter(|p| p.kind_name() == "expression_statement")
 }
 
-/// The edit counting the greeting an entrypoint says itself (`opening_line`).
-pub fn plan_opening_line(
-    statement: Node,
-    session: &SessionSpan,
-    source: &str,
-    names: &ModuleNames,
-    line_ending: &str,
-    needs: &mut Needs,
-) -> Result<Edit, &'static str> {
-    count_after(statement, session, source, names, line_ending, needs)
-}
-
-/// `voice_greetings_delivered.add(1, ...)` on the line after `statement`.
-fn count_after(
+/// `voice_greetings_delivered.add(1, ...)` on the line after `statement` (a
+/// greeting helper's awaited call, or the entrypoint's `opening_line`).
+pub fn count_after(
     statement: Node,
     session: &SessionSpan,
     source: &str,
