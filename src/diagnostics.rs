@@ -92,7 +92,7 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
         "VOF114",
         "llm-call-cannot-be-wrapped",
         "An LLM call where a span cannot be placed around it",
-        "## What it does\nReports an LLM call in a place a `with` block cannot wrap without changing when the call runs: a lambda that is not called right away, a default argument value or decorator, or a statement that shares its line with others.\n\n## Why is this not rewritten?\nThe span wraps the call's whole statement. A lambda's body runs later (the span would measure creating the lambda); a default value runs once, at `def` time; a statement sharing its line would have to be split.\n\n## Example\n```python\n    on_text = lambda t: client.messages.create(model=m, messages=[t])\n```\n\nUse instead: a named function, whose call the tool then instruments.",
+        "## What it does\nReports an LLM call in a place a `with` block cannot wrap without changing when the call runs: a lambda that is not called right away, a default argument value or decorator, an `elif` condition, or a statement that shares its line with others.\n\n## Why is this not rewritten?\nThe span wraps the call's whole statement. A lambda's body runs later (the span would measure creating the lambda); a default value runs once, at `def` time; an `elif` condition is tested only when the branches before it were not taken, so a span around the whole `if` would also stand for those, which make no call; a statement sharing its line would have to be split.\n\n## Example\n```python\n    on_text = lambda t: client.messages.create(model=m, messages=[t])\n```\n\nUse instead: a named function, whose call the tool then instruments.",
     ),
     notice(
         "VOF115",

@@ -393,6 +393,16 @@ fn wrapped_statement<'t>(
                             "the LLM call is in a default value or decorator; not rewritten".into(),
                         ));
                     }
+                    // The `if` around it would be wrapped: its span would also stand for the branches
+                    // taken before this condition is tested, which make no call.
+                    "elif_clause" if parent.field("condition") == Some(node) => {
+                        return Err((
+                            "VOF114",
+                            "the LLM call is in an `elif` condition: a span around the whole `if` would also cover \
+                             the branches that make no call; call it before the `if`, or in the branch"
+                                .into(),
+                        ));
+                    }
                     _ => {}
                 }
                 node = parent;
