@@ -47,6 +47,7 @@ fn sdk_class(qualified: &str) -> Option<(Shape, &'static str)> {
         }
         ("anthropic", "AnthropicBedrock" | "AsyncAnthropicBedrock") => Some((Shape::Anthropic, "anthropic")),
         ("anthropic", "AnthropicVertex" | "AsyncAnthropicVertex") => Some((Shape::Anthropic, "anthropic")),
+        ("anthropic", "AnthropicFoundry" | "AsyncAnthropicFoundry") => Some((Shape::Anthropic, "anthropic")),
         ("openai", "OpenAI" | "AsyncOpenAI" | "Client" | "AsyncClient") => Some((Shape::OpenAi, "openai")),
         ("openai", "AzureOpenAI" | "AsyncAzureOpenAI") => Some((Shape::OpenAi, "azure_openai")),
         ("groq", "Groq" | "AsyncGroq") => Some((Shape::OpenAi, "groq")),
@@ -297,8 +298,15 @@ fn annotated(annotation: Node, source: &str, semantics: &Semantics) -> Option<Cl
 /// return annotation, is a client. The value first: its construction says more
 /// (`AsyncOpenAI(base_url=<groq>)` is groq; the annotation only says openai).
 fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
-    let function = call.field("function").filter(|f| f.kind_name() == "identifier")?;
-    let def = *semantics.functions.get(text(function, source))?;
+    let function = call.field("function")?;
+    let def = match function.kind_name() {
+        "identifier" => *semantics.functions.get(text(function, source))?,
+        // `self._make_client()`: a method of the enclosing class.
+        "attribute" if function.field("object").is_some_and(|o| text(o, source) == "self") => {
+            method_of_enclosing_class(call, text(function.field("attribute")?, source), source)?
+        }
+        _ => return None,
+    };
     let body = def.field("body")?;
     let returned =
         same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
@@ -306,6 +314,20 @@ fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Opti
             resolve_depth(value, source, semantics, depth + 1)
         });
     returned.or_else(|| def.field("return_type").and_then(|t| annotated(t, source, semantics)))
+}
+
+/// The method `name` of the class `site` is in (decorated or not).
+fn method_of_enclosing_class<'t>(site: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+    let mut class = site.parent();
+    while let Some(node) = class {
+        if node.kind_name() == "class_definition" {
+            break;
+        }
+        class = node.parent();
+    }
+    named_children(class?.field("body")?).into_iter().map(crate::python::syntax::undecorated).find(|def| {
+        def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == name)
+    })
 }
 
 /// `self.name`: assigned in any method of the enclosing class, or annotated in its body.
