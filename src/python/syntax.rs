@@ -82,7 +82,9 @@ pub fn named_children(node: Node) -> Vec<Node> {
 
 /// Every node below `node` (pre-order), `node` included, descending into everything.
 pub fn descendants(node: Node) -> Vec<Node> {
-    walk(node, true, |_| true)
+    let mut out = Vec::with_capacity(node.descendant_count());
+    walk_into(&mut out, node, true, |_| true);
+    out
 }
 
 /// Nodes below `node` in the same scope: nested functions, lambdas and classes
@@ -95,12 +97,17 @@ pub fn same_scope_descendants(node: Node) -> Vec<Node> {
 /// the walk). `enter(n)` says whether to go below `n`.
 fn walk<'t>(node: Node<'t>, include_root: bool, enter: impl Fn(&Node<'t>) -> bool) -> Vec<Node<'t>> {
     let mut out = Vec::new();
+    walk_into(&mut out, node, include_root, enter);
+    out
+}
+
+fn walk_into<'t>(out: &mut Vec<Node<'t>>, node: Node<'t>, include_root: bool, enter: impl Fn(&Node<'t>) -> bool) {
     if include_root {
         out.push(node);
     }
     let mut cursor = node.walk();
     if !cursor.goto_first_child() {
-        return out;
+        return;
     }
     loop {
         let current = cursor.node();
@@ -113,7 +120,7 @@ fn walk<'t>(node: Node<'t>, include_root: bool, enter: impl Fn(&Node<'t>) -> boo
                 break;
             }
             if !cursor.goto_parent() || cursor.node() == node {
-                return out;
+                return;
             }
         }
     }
