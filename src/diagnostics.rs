@@ -20,7 +20,7 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
         "VOF101",
         "entrypoint-without-job-context",
         "An entrypoint that takes no `JobContext` parameter",
-        "## What it does\nReports a registered entrypoint whose signature has no parameter for the `JobContext` (or, for a method, none after `self`).\n\n## Why is this not rewritten?\nThe session span is ended in a callback registered with `<ctx>.add_shutdown_callback(...)` and its attributes read the room from the job: without the parameter there is nothing to register it on.\n\n## Example\n```python\nasync def entrypoint() -> None:\n    ...\n```\n\nUse instead:\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    ...\n```",
+        "## What it does\nReports a registered entrypoint whose signature has no parameter for the `JobContext` (or, for a method, none after `self`), or whose parameter is a `JobRequest`: a request handler, which livekit-agents before 0.7 took first in `WorkerOptions(request_fnc)`.\n\n## Why is this not rewritten?\nThe session span is ended in a callback registered with `<ctx>.add_shutdown_callback(...)` and its attributes read the room from the job: without the parameter there is nothing to register it on.\n\n## Example\n```python\nasync def entrypoint() -> None:\n    ...\n```\n\nUse instead:\n```python\nasync def entrypoint(ctx: JobContext) -> None:\n    ...\n```",
     ),
     notice(
         "VOF102",

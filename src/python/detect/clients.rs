@@ -45,9 +45,11 @@ fn sdk_class(qualified: &str) -> Option<(Shape, &'static str)> {
         ("anthropic", "Anthropic" | "AsyncAnthropic" | "Client" | "AsyncClient") => {
             Some((Shape::Anthropic, "anthropic"))
         }
-        ("anthropic", "AnthropicBedrock" | "AsyncAnthropicBedrock") => Some((Shape::Anthropic, "anthropic")),
-        ("anthropic", "AnthropicVertex" | "AsyncAnthropicVertex") => Some((Shape::Anthropic, "anthropic")),
-        ("anthropic", "AnthropicFoundry" | "AsyncAnthropicFoundry") => Some((Shape::Anthropic, "anthropic")),
+        // The clouds' clients: AnthropicBedrock(Mantle), AnthropicVertex, AnthropicFoundry, AnthropicAWS,
+        // AnthropicGoogleCloud, and their Async twins.
+        ("anthropic", name) if name.strip_prefix("Async").unwrap_or(name).starts_with("Anthropic") => {
+            Some((Shape::Anthropic, "anthropic"))
+        }
         ("openai", "OpenAI" | "AsyncOpenAI" | "Client" | "AsyncClient") => Some((Shape::OpenAi, "openai")),
         ("openai", "AzureOpenAI" | "AsyncAzureOpenAI") => Some((Shape::OpenAi, "azure_openai")),
         ("groq", "Groq" | "AsyncGroq") => Some((Shape::OpenAi, "groq")),

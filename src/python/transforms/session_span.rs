@@ -127,6 +127,19 @@ pub fn already_instrumented(function: Node, source: &str) -> bool {
         || decorators(function).into_iter().any(|d| descendants(d).into_iter().any(starts_session))
 }
 
+/// Whether the parameter `name` of `function` is annotated as a `JobRequest`.
+fn takes_job_request(function: Node, name: &str, source: &str) -> bool {
+    use crate::python::syntax::named_children;
+    let Some(params) = function.field("parameters") else { return false };
+    named_children(params).into_iter().any(|param| {
+        let typed = matches!(param.kind_name(), "typed_parameter" | "typed_default_parameter");
+        let named = named_children(param).into_iter().find(|n| n.kind_name() == "identifier").map(|n| text(n, source));
+        typed
+            && named == Some(name)
+            && param.field("type").is_some_and(|t| text(t, source).rsplit('.').next() == Some("JobRequest"))
+    })
+}
+
 pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) -> Result<SessionSpan, NotApplicable> {
     let source = cx.source;
     if already_instrumented(function, source) {
@@ -142,6 +155,14 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
         .get(usize::from(is_method))
         .copied()
         .ok_or_else(|| unsafe_at("VOF101", "entrypoint takes no JobContext parameter; not rewritten"))?;
+    // livekit-agents before 0.7 took the request handler first: `WorkerOptions(request_fnc)`.
+    if takes_job_request(function, ctx, source) {
+        return Err(unsafe_at(
+            "VOF101",
+            "takes a `JobRequest`, not a `JobContext`: a request handler (livekit-agents before 0.7 took it first \
+             in `WorkerOptions(...)`), whose job has no shutdown callbacks; instrument the entrypoint it accepts",
+        ));
+    }
     let statements = body_statements(function);
     let first = *statements.first().ok_or_else(|| unsafe_at("VOF102", "entrypoint has an empty body"))?;
     let Some(body_indent) = indentation_at(source, first.start_byte()).filter(|i| !i.is_empty()) else {
