@@ -57,7 +57,7 @@ use crate::python::names::fresh;
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     decorators, descendants, enclosing_function, first_positional, indentation_at, keyword_argument, line_start,
-    next_line_start, same_scope_descendants, string_value, symbol, text,
+    named_children, next_line_start, same_scope_descendants, string_value, symbol, text,
 };
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs, UsageReader};
@@ -555,9 +555,10 @@ fn check_no_yield(statement: Node) -> Result<(), (&'static str, String)> {
 }
 
 /// openai streams report usage only with `stream_options={"include_usage": True}`, in a last
-/// chunk without choices: adding it is safe only when the loop (or the stream helper's `with`
-/// block) does not read `choices[0]` unguarded.
-fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(), (&'static str, String)> {
+/// chunk without choices: adding it is safe only when the consuming loop (or the stream
+/// helper's `with` block) tolerates that chunk (`stream_options`), and when no `**kwargs`
+/// may hold `stream_options` already (a second one would make the call raise).
+fn check_include_usage(call: &LlmCall, consumer: Node, source: &str) -> Result<(), (&'static str, String)> {
     if let Some(options) = keyword_argument(call.call, "stream_options", source) {
         let t = text(options, source);
         if t.contains("include_usage") && t.contains("True") {
@@ -565,29 +566,23 @@ fn check_include_usage(call: &LlmCall, for_loop: Node, source: &str) -> Result<(
         }
         return Err(("VOF113", "the stream's `stream_options` do not include usage; add `\"include_usage\": True` and guard `chunk.choices`".into()));
     }
-    let body = for_loop.field("body").map_or("", |b| text(b, source));
-    let reads_first_choice = body.contains("choices[0]");
-    // Guarded: a condition that tests `choices` itself (`if chunk.choices and chunk.choices[0]...`,
-    // `... if chunk.choices else None`).
-    let tests_choices = |condition: Node| {
-        let t = text(condition, source);
-        t.match_indices("choices").any(|(at, word)| !t[at + word.len()..].starts_with('['))
-    };
-    let guarded = for_loop.field("body").is_some_and(|b| {
-        descendants(b).into_iter().any(|n| match n.kind_name() {
-            "if_statement" | "while_statement" | "elif_clause" => n.field("condition").is_some_and(tests_choices),
-            // `a if condition else b`: the condition is the second operand.
-            "conditional_expression" => n.named_child(1).is_some_and(tests_choices),
-            _ => false,
-        })
-    });
-    if reads_first_choice && !guarded {
+    let arguments = call.call.field("arguments").map(named_children).unwrap_or_default();
+    if arguments.iter().any(|a| a.kind_name() == "dictionary_splat") {
         return Err((
             "VOF113",
-            "openai streams report usage only with `stream_options={\"include_usage\": True}`, whose last chunk has no choices: this loop reads `chunk.choices[0]` unguarded; guard it (`if chunk.choices:`) and run again".into(),
+            "openai streams report usage only with `stream_options={\"include_usage\": True}`, and the call's \
+             `**kwargs` may hold `stream_options` already (a second one would make it raise): pass it in the \
+             kwargs and run again"
+                .into(),
         ));
     }
-    Ok(())
+    match super::stream_options::unsafe_for_usage_chunk(consumer, source) {
+        Some(why) => Err((
+            "VOF113",
+            format!("openai streams report usage only with `stream_options={{\"include_usage\": True}}`, but {why}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn needs_include_usage(call: &LlmCall, source: &str) -> bool {

@@ -6,3 +6,4 @@ pub mod greeting_counter;
 pub mod llm_span;
 pub mod module_setup;
 pub mod session_span;
+pub mod stream_options;
