@@ -92,6 +92,8 @@ CALLS = [
     # the chat stream helper as a context manager: the tool adds `include_usage` (async), or finds it (sync)
     Call("openai", "speak_answer", "opening hours?", "openai", "gpt-4o-mini", "openai.sse"),
     Call("openai", "draft_follow_up", "late order", "openai", "gpt-4o-mini", "openai.sse"),
+    # a loop that tolerates the usage chunk: the tool adds `include_usage`
+    Call("openai", "stream_recap", "long call", "openai", "gpt-4o-mini", "openai.sse"),
     # the openai module's own client: `import openai; openai.chat.completions.create(...)`
     Call("openai_module", "route_ticket", "refund", "openai", "gpt-4o-mini", "openai.json"),
     Call("openai_module", "summarize_ticket", "refund", "openai", "gpt-4.1-mini", "openai.responses"),
