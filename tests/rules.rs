@@ -46,6 +46,7 @@ rule_snapshot!(vof015_span_decorator_on_generator, "VOF015_span_decorator_on_gen
 rule_snapshot!(vof017_not_none_smoke_test, "VOF017_not_none_smoke_test");
 rule_snapshot!(vof018_session_span_before_telemetry_setup, "VOF018_session_span_before_telemetry_setup");
 rule_snapshot!(vof114_call_in_elif_condition, "VOF114_call_in_elif_condition");
+rule_snapshot!(vof114_call_runs_later, "VOF114_call_runs_later");
 rule_snapshot!(vof116_unknown_client, "VOF116_unknown_client");
 rule_snapshot!(suppressions, "suppressions");
 

@@ -366,6 +366,11 @@ fn wrapped_statement<'t>(
             Ok((statement, statement, wrapped))
         }
         Returns::Response => {
+            if wrapped == call.call {
+                if let Some(why) = runs_later(call.call, source) {
+                    return Err(("VOF114", why));
+                }
+            }
             let mut node = wrapped;
             while let Some(parent) = node.parent() {
                 match parent.kind_name() {
@@ -414,6 +419,46 @@ fn wrapped_statement<'t>(
             Ok((node, node, wrapped))
         }
     }
+}
+
+/// Why an async call that is not awaited where it is made runs after a span
+/// around its statement has ended, if it does: it is scheduled as a task
+/// (`asyncio.create_task(client.messages.create(...))`), or its coroutine is
+/// held in a name that is awaited later. (A sync call is never awaited, and
+/// neither is true of it.)
+fn runs_later(call: Node, source: &str) -> Option<String> {
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        match parent.kind_name() {
+            "block" | "module" => break,
+            "argument_list" => {
+                let scheduler = parent.parent().and_then(|c| c.field("function")).map(|f| text(f, source));
+                if scheduler.is_some_and(|f| f.ends_with("create_task") || f.ends_with("ensure_future")) {
+                    return Some(
+                        "the LLM call is scheduled as a task: a span around this statement would end before the \
+                         request runs; await it in the task's own function to have it instrumented"
+                            .into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+        node = parent;
+    }
+    let assignment = call.parent().filter(|p| p.kind_name() == "assignment" && p.field("right") == Some(call))?;
+    let name = assignment.field("left").filter(|l| l.kind_name() == "identifier").map(|l| text(l, source))?;
+    let scope = enclosing_function(call)?.field("body")?;
+    let awaited_later = same_scope_descendants(scope).into_iter().any(|n| {
+        n.kind_name() == "await"
+            && n.start_byte() > call.end_byte()
+            && descendants(n).into_iter().any(|i| i.kind_name() == "identifier" && text(i, source) == name)
+    });
+    awaited_later.then(|| {
+        format!(
+            "the LLM call's coroutine is held in `{name}` and awaited later: a span around this statement would end \
+             before the request runs; await the call where it is made to have it instrumented"
+        )
+    })
 }
 
 /// A stream held in a name and looped over later in the same block.
