@@ -166,6 +166,10 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         }
         let unit = unit_of(statement, cx);
         let function = enclosing_function(statement);
+        if function.is_none() {
+            // Module (or class body) code runs at import: the setup it uses goes before it.
+            needs.used_at_import = Some(at);
+        }
         let call_site = function.map_or_else(|| "<module>".to_string(), |f| symbol(f, source));
         let class = call_site.rsplit_once('.').map_or("", |(class, _)| class);
         let operation =

@@ -209,6 +209,9 @@ pub struct Needs {
     pub framework_usage_updated: bool,
     /// The `metrics_collected` handler factory (before 1.5).
     pub framework_metrics_collected: bool,
+    /// Where code that runs at import first uses what the setup defines (a
+    /// module-level LLM call in `_llm_span`): the setup must come before it.
+    pub used_at_import: Option<usize>,
 }
 
 impl Needs {
@@ -253,6 +256,10 @@ impl Needs {
         self.usage_readers.extend(other.usage_readers.iter().copied());
         self.framework_usage_updated |= other.framework_usage_updated;
         self.framework_metrics_collected |= other.framework_metrics_collected;
+        self.used_at_import = match (self.used_at_import, other.used_at_import) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// What the LLM helpers use.
@@ -528,7 +535,7 @@ pub fn plan(
     }
     let ends_with_def = !functions.is_empty();
 
-    let (at, after_imports) = insertion_point(root, source);
+    let (at, after_imports) = insertion_point(root, source, needs.used_at_import);
     // Imports at their sorted places in the file's leading block when it has
     // one; those that fall where the definitions go, and all of them otherwise, there.
     let mut imports = String::new();
@@ -619,14 +626,18 @@ fn import_module(module: &str, name: &str, layout: &Layout) -> String {
 }
 
 /// Just after the last module-level import that comes before the first
-/// definition (decorators run at definition time and need the tracer), or
-/// after the docstring, or at the first statement. The flag says whether the
-/// point follows imports.
-fn insertion_point(root: Node, source: &str) -> (usize, bool) {
+/// definition (decorators run at definition time and need the tracer) and
+/// before the first statement that uses the setup when the module is imported
+/// (`used_at_import`), or after the docstring, or at the first statement. The
+/// flag says whether the point follows imports.
+fn insertion_point(root: Node, source: &str, used_at_import: Option<usize>) -> (usize, bool) {
     let statements = named_children(root);
     let mut last_import = None;
     let mut docstring = None;
     for (i, statement) in statements.iter().enumerate() {
+        if used_at_import.is_some_and(|at| statement.end_byte() > at) {
+            break;
+        }
         match undecorated(*statement).kind_name() {
             "import_statement" | "import_from_statement" | "future_import_statement" => last_import = Some(*statement),
             "function_definition" | "class_definition" => break,
