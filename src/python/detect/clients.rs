@@ -123,20 +123,29 @@ fn constant_string<'s>(node: Node, source: &'s str, semantics: &Semantics) -> Op
     }
 }
 
-/// `boto3.client("bedrock-runtime")`, or `.client("bedrock-runtime")` of a boto3 session.
+/// `boto3.client("bedrock-runtime")`, `.client("bedrock-runtime")` of a boto3
+/// session, or `.create_client("bedrock-runtime")` of an aiobotocore session.
 fn bedrock_client(call: Node, source: &str, semantics: &Semantics) -> Option<Client> {
     let function = call.field("function").filter(|f| f.kind_name() == "attribute")?;
-    if text(function.field("attribute")?, source) != "client" {
+    if !matches!(text(function.field("attribute")?, source), "client" | "create_client") {
         return None;
     }
     let service = keyword_argument(call, "service_name", source).or_else(|| first_positional(call))?;
     if string_value(service, source)? != "bedrock-runtime" {
         return None;
     }
-    let uses_boto = semantics.imports.keys().any(|k| k == "boto3" || k == "aioboto3")
-        || semantics
-            .qualified_name(function, source)
-            .is_some_and(|q| q.starts_with("boto3.") || q.starts_with("aioboto3."));
+    let boto = |module: &str| {
+        ["boto3", "aioboto3", "aiobotocore", "botocore"]
+            .iter()
+            .any(|b| module == *b || module.starts_with(&format!("{b}.")))
+    };
+    let uses_boto = semantics.imports.iter().any(|(local, binding)| {
+        boto(local)
+            || match binding {
+                crate::python::semantics::Binding::Module(m) => boto(m),
+                crate::python::semantics::Binding::Member { module, .. } => boto(module),
+            }
+    }) || semantics.qualified_name(function, source).is_some_and(|q| boto(&q));
     uses_boto.then(|| Client { shape: Shape::Bedrock, provider: "bedrock".to_string() })
 }
 

@@ -67,7 +67,9 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
             continue;
         };
         let returns = method_returns(client.shape, &path)?;
-        let returns = if returns == Returns::Response { streams(call, source) } else { returns };
+        // Only the SDKs whose calls take `stream=` may return a stream from a response method.
+        let takes_stream = matches!(client.shape, Shape::OpenAi | Shape::Anthropic);
+        let returns = if returns == Returns::Response && takes_stream { streams(call, source) } else { returns };
         let model_arg = if client.shape == Shape::Bedrock { "modelId" } else { "model" };
         // A LiveKit LLM knows its model: `llm.model`.
         let model = match client.shape {
