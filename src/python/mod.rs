@@ -325,7 +325,7 @@ pub fn instrument(
         planner.add(fix, &site.needs);
     }
     if instrumented {
-        for (call, written) in detect::llm_calls::unknown_clients(source, semantics, &calls) {
+        for (call, written, client) in detect::llm_calls::unknown_clients(source, semantics, &calls) {
             if llm_span::already_instrumented(call, source) {
                 continue;
             }
@@ -334,7 +334,7 @@ pub fn instrument(
                 "VOF116",
                 format!(
                     "`{written}(...)` looks like a provider SDK call, but where its client comes from is not in the \
-                     code (an unannotated parameter, an object made elsewhere): annotate it (`client: AsyncOpenAI`) \
+                     code (an unannotated parameter, an object made elsewhere): annotate it (`{client}`) \
                      or make it in this module to have the call instrumented"
                 ),
             ));

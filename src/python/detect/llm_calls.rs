@@ -82,12 +82,18 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
     None
 }
 
-/// Calls that only a provider SDK makes (`x.chat.completions.create(...)` in a
-/// file that imports openai) on a client whose origin the code does not say
-/// (an unannotated parameter, an object made elsewhere): not instrumented, and
-/// said so (VOF116) rather than passed over. The method as written after the client.
-/// `messages.create` counts only without Twilio in the file (its client has it too).
-pub fn unknown_clients<'t>(source: &str, semantics: &Semantics<'t>, found: &[LlmCall<'t>]) -> Vec<(Node<'t>, String)> {
+/// Calls that only a provider SDK makes (`x.chat.completions.create(...)`,
+/// `x.models.generate_content(...)`, `x.converse(...)`; `x.responses.create`,
+/// `x.chat.complete` and `x.messages.create` beside an import of their SDK,
+/// the last only without Twilio, whose client has it too) on a client whose
+/// origin the code does not say (an unannotated parameter, a client imported
+/// from the project's own module): not instrumented, and said so (VOF116)
+/// rather than passed over. The callee as written.
+pub fn unknown_clients<'t>(
+    source: &str,
+    semantics: &Semantics<'t>,
+    found: &[LlmCall<'t>],
+) -> Vec<(Node<'t>, String, &'static str)> {
     let imports = |root: &str| {
         semantics.imports.values().any(|binding| {
             let module = match binding {
@@ -97,12 +103,13 @@ pub fn unknown_clients<'t>(source: &str, semantics: &Semantics<'t>, found: &[Llm
             module == root || module.starts_with(&format!("{root}."))
         })
     };
+    // Paths no other library has count wherever the client comes from (imported from
+    // the project's own module, say); the others only beside an import of their SDK.
     let openai = imports("openai") || imports("groq") || imports("together");
-    let google = imports("google.genai") || imports("google") && source.contains("genai");
-    let bedrock = imports("boto3") || imports("aioboto3");
     let mistral = imports("mistralai");
     let anthropic = imports("anthropic") && !imports("twilio");
-    if !(openai || google || bedrock || mistral || anthropic) {
+    let distinctive = ["chat.completions.", "generate_content", "converse"];
+    if !(openai || mistral || anthropic || distinctive.iter().any(|d| source.contains(d))) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -121,18 +128,20 @@ pub fn unknown_clients<'t>(source: &str, semantics: &Semantics<'t>, found: &[Llm
         }
         let path: Vec<&str> =
             path.into_iter().filter(|p| !matches!(*p, "with_raw_response" | "aio" | "beta")).collect();
-        let sdk_only = match path.as_slice() {
-            [.., "chat", "completions", "create" | "parse"] | [.., "responses", "create" | "parse"] => openai,
-            [.., "models", "generate_content" | "generate_content_stream"] => google,
-            [.., "converse" | "converse_stream"] => bedrock,
-            [.., "chat", "complete" | "complete_async" | "stream_async"] => mistral,
-            [.., "messages", "create" | "stream"] => anthropic,
-            _ => false,
+        // Where the SDK's own client would be made: the hint of the diagnostic.
+        let client = match path.as_slice() {
+            [.., "chat", "completions", "create" | "parse"] => Some("client: AsyncOpenAI"),
+            [.., "models", "generate_content" | "generate_content_stream"] => Some("client: genai.Client"),
+            [.., "converse" | "converse_stream"] => Some("client = boto3.client(\"bedrock-runtime\")"),
+            [.., "responses", "create" | "parse"] if openai => Some("client: AsyncOpenAI"),
+            [.., "chat", "complete" | "complete_async" | "stream_async"] if mistral => Some("client: Mistral"),
+            [.., "messages", "create" | "stream"] if anthropic => Some("client: AsyncAnthropic"),
+            _ => None,
         };
-        if sdk_only {
+        if let Some(client) = client {
             let receiver = text(function.field("object").unwrap_or(function), source);
             let method = text(function.field("attribute").unwrap_or(function), source);
-            out.push((call, format!("{receiver}.{method}")));
+            out.push((call, format!("{receiver}.{method}"), client));
         }
     }
     out
