@@ -7,7 +7,9 @@
 //! - *anywhere* tokens, which keep a file wherever they occur: the ways an
 //!   entrypoint is registered (`entrypoint_fnc`, `rtc_session`, …), an
 //!   `AgentSession(` / `AgentSession[` being made, a LiveKit plugin,
-//!   `opentelemetry` (the style rules read it) and the `bedrock-runtime` client;
+//!   `opentelemetry` (the style rules read it), the `bedrock-runtime` client,
+//!   and the calls only a provider SDK makes (`.chat.completions.create(`,
+//!   `.converse(`, `.generate_content`: on a client from elsewhere, VOF116);
 //! - *import* tokens, the provider SDKs' module names (`openai`, `anthropic`,
 //!   `genai`, …), which keep a file only when one occurs in an `import` or
 //!   `from` statement. The detectors only ever know a provider from a name the
@@ -34,6 +36,11 @@ const ANYWHERE: &[&str] = &[
     // `boto3.client("bedrock-runtime")`, `agents.inference.LLM(...)`
     "bedrock-runtime",
     "inference.LLM(",
+    // calls only a provider SDK makes, on a client from elsewhere (reported: VOF116)
+    ".chat.completions.create(",
+    ".converse(",
+    ".converse_stream(",
+    ".generate_content",
 ];
 
 /// Provider SDKs' top-level modules: they keep a file only where they are
