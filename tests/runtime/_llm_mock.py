@@ -15,6 +15,7 @@ token numbers:
   /cohere/v2/chat                                cohere v2 (JSON; SSE with message-end usage)
   /bedrock/model/<id>/converse                   bedrock-runtime Converse (JSON)
   /bedrock/model/<id>/converse-stream            bedrock-runtime ConverseStream (AWS event stream)
+  /bedrock/model/<id>/invoke                     bedrock-runtime InvokeModel (usage in headers)
   /litellm/v1/chat/completions                   litellm's openai route (JSON)
   /framework/v1/chat/completions                 openai-shaped turns of a LiveKit AgentSession (livekit-plugins-openai):
                                                  request N answers FRAMEWORK_TURNS[N] (its own text and usage,
@@ -78,6 +79,8 @@ COHERE = {
 BEDROCK = {
     "json": {"inputTokens": 1101, "outputTokens": 1201, "cacheReadInputTokens": 1301, "cacheWriteInputTokens": 1401},
     "stream": {"inputTokens": 1111, "outputTokens": 1211, "cacheReadInputTokens": 0, "cacheWriteInputTokens": 0},
+    # InvokeModel: in the response headers (the body is the model's own format)
+    "invoke": {"inputTokens": 1121, "outputTokens": 1221, "cacheReadInputTokens": 1321, "cacheWriteInputTokens": 1421},
 }
 LITELLM = {
     "json": {"prompt_tokens": 1501, "completion_tokens": 1601},
@@ -124,6 +127,11 @@ EXPECTED = {
         BEDROCK["json"]["cacheReadInputTokens"],
     ),
     "bedrock.stream": Tokens(BEDROCK["stream"]["inputTokens"], BEDROCK["stream"]["outputTokens"]),
+    "bedrock.invoke": Tokens(
+        BEDROCK["invoke"]["inputTokens"] + BEDROCK["invoke"]["cacheReadInputTokens"] + BEDROCK["invoke"]["cacheWriteInputTokens"],
+        BEDROCK["invoke"]["outputTokens"],
+        BEDROCK["invoke"]["cacheReadInputTokens"],
+    ),
     "litellm.json": Tokens(LITELLM["json"]["prompt_tokens"], LITELLM["json"]["completion_tokens"]),
 }
 
@@ -420,6 +428,19 @@ def _bedrock(path: str, body: dict) -> tuple[int, str, bytes]:
     return 200, "application/json", json.dumps(resp).encode()
 
 
+def _bedrock_invoke(path: str, body: dict) -> tuple[int, str, bytes, dict[str, str]]:
+    """InvokeModel: the model's own body (here anthropic's), the usage in headers only."""
+    nums = BEDROCK["invoke"]
+    resp = {"id": "msg_bdrk_1", "type": "message", "role": "assistant", "content": [{"type": "text", "text": "".join(TEXT["bedrock"])}]}
+    headers = {
+        "x-amzn-bedrock-input-token-count": str(nums["inputTokens"]),
+        "x-amzn-bedrock-output-token-count": str(nums["outputTokens"]),
+        "x-amzn-bedrock-cache-read-input-token-count": str(nums["cacheReadInputTokens"]),
+        "x-amzn-bedrock-cache-write-input-token-count": str(nums["cacheWriteInputTokens"]),
+    }
+    return 200, "application/json", json.dumps(resp).encode(), headers
+
+
 def _event_message(event_type: str, payload: dict) -> bytes:
     """One message of AWS's event stream encoding (`application/vnd.amazon.eventstream`), as botocore reads it:
     total and headers length, prelude CRC32, string headers, JSON payload, message CRC32."""
@@ -513,8 +534,10 @@ class _Handler(BaseHTTPRequestHandler):
         req = RecordedRequest(self.command, self.path, headers, list(self.headers.items()), body)
         with self.server.lock:
             self.server.requests.append(req)
-        status, ctype, payload = self._route(req)
+        status, ctype, payload, *extra = self._route(req)
         self.send_response(status)
+        for name, value in (extra[0] if extra else {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Connection", "close")
@@ -523,7 +546,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
 
-    def _route(self, req: RecordedRequest) -> tuple[int, str, bytes]:
+    def _route(self, req: RecordedRequest) -> tuple:
         path = urlsplit(req.path).path
         parts = path.lstrip("/").split("/", 1)
         provider, rest = parts[0], "/" + (parts[1] if len(parts) > 1 else "")
@@ -557,6 +580,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _bedrock(rest, body)
         if provider == "bedrock" and rest.startswith("/model/") and rest.endswith("/converse-stream"):
             return _bedrock_stream(rest, body)
+        if provider == "bedrock" and rest.startswith("/model/") and rest.endswith("/invoke"):
+            return _bedrock_invoke(rest, body)
         if provider == "litellm" and rest == "/v1/chat/completions":
             return _chat_completion("litellm", body, LITELLM)
         if provider == "framework" and rest == "/v1/chat/completions":

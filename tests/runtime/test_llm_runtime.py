@@ -107,6 +107,7 @@ CALLS = [
     Call("bedrock", "should_escalate", "angry caller", "bedrock", "amazon.nova-lite-v1:0", "bedrock.json"),
     Call("bedrock", "stream_hold_message", "long wait", "bedrock", "amazon.nova-lite-v1:0", "bedrock.stream"),
     Call("bedrock", "stream_apology", "long wait", "bedrock", "amazon.nova-lite-v1:0", "bedrock.stream"),
+    Call("bedrock", "summarize_escalation", "long wait", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", "bedrock.invoke"),
     # litellm: the provider is the one litellm routes to (the "openai/" model prefix), as the tool labels it
     Call("litellm", "fallback_answer", "anything", "openai", "openai/gpt-4o-mini", "litellm.json"),
 ]

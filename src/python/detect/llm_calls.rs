@@ -163,7 +163,9 @@ fn possible_method(path: &[&str]) -> bool {
                 | "chat"
                 | "chat_stream"
                 | "converse"
-                | "converse_stream")
+                | "converse_stream"
+                | "invoke_model"
+                | "invoke_model_with_response_stream")
         )
     )
 }
@@ -203,6 +205,12 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         (Shape::Cohere, ["chat_stream"]) => Returns::Stream,
         (Shape::Bedrock, ["converse"]) => Returns::Response,
         (Shape::Bedrock, ["converse_stream"]) => Returns::Stream,
+        // Usage in the response headers; the body is a stream the caller reads.
+        (Shape::Bedrock, ["invoke_model"]) => Returns::Response,
+        (Shape::Bedrock, ["invoke_model_with_response_stream"]) => Returns::Opaque(
+            "reports its usage inside each model's own chunk format (`amazon-bedrock-invocationMetrics`); \
+             `converse_stream` consumed by a loop is instrumented",
+        ),
         (Shape::Livekit, ["chat"]) => Returns::Stream,
         _ => return None,
     };
