@@ -100,6 +100,7 @@ CALLS = [
     Call("groq", "quick_reply", "hi", "groq", "llama-3.1-8b-instant", "groq.sse"),
     Call("google", "extract_booking", "table for two", "google", "gemini-2.5-flash", "google.json"),
     Call("google", "stream_confirmation", "table for two", "google", "gemini-2.5-flash", "google.sse"),
+    Call("google", "discuss_booking", "table for two", "google", "gemini-2.5-flash", "google.json"),
     Call("mistral", "translate", "hello", "mistral", "mistral-small-latest", "mistral.json"),
     Call("mistral", "stream_translation", "hello", "mistral", "mistral-small-latest", "mistral.sse"),
     Call("cohere", "route_call", "billing", "cohere", "command-a-03-2025", "cohere.json"),

@@ -159,7 +159,9 @@ fn resolve_depth(expr: Node, source: &str, semantics: &Semantics, depth: usize) 
         return None;
     }
     match expr.kind_name() {
-        "call" => constructed(expr, source, semantics).or_else(|| getter(expr, source, semantics, depth)),
+        "call" => constructed(expr, source, semantics)
+            .or_else(|| getter(expr, source, semantics, depth))
+            .or_else(|| google_chat(expr, source, semantics, depth)),
         "identifier" => name(expr, text(expr, source), source, semantics, depth),
         "attribute" => {
             let object = expr.field("object")?;
@@ -339,6 +341,21 @@ fn method_of_enclosing_class<'t>(site: Node<'t>, name: &str, source: &str) -> Op
     named_children(class?.field("body")?).into_iter().map(crate::python::syntax::undecorated).find(|def| {
         def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == name)
     })
+}
+
+/// `client.chats.create(model=...)` (or `client.aio.chats.create`) of a
+/// google-genai client: a chat session, whose `send_message` calls the model.
+fn google_chat(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    let function = call.field("function").filter(|f| f.kind_name() == "attribute")?;
+    let chats = function.field("object").filter(|o| o.kind_name() == "attribute")?;
+    if text(function.field("attribute")?, source) != "create" || text(chats.field("attribute")?, source) != "chats" {
+        return None;
+    }
+    let mut owner = chats.field("object")?;
+    if owner.kind_name() == "attribute" && owner.field("attribute").is_some_and(|a| text(a, source) == "aio") {
+        owner = owner.field("object")?;
+    }
+    resolve_depth(owner, source, semantics, depth + 1).filter(|client| client.shape == Shape::Google)
 }
 
 /// `self.name`: assigned in any method of the enclosing class, or annotated in its body.

@@ -74,6 +74,10 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
         // A LiveKit LLM knows its model: `llm.model`.
         let model = match client.shape {
             Shape::Livekit => None,
+            // A google chat session has its model from `chats.create(model=...)`.
+            Shape::Google if path.first().is_some_and(|m| m.starts_with("send_message")) => {
+                chat_model(object, source, semantics)
+            }
             _ => keyword_argument(call, model_arg, source),
         };
         let model_of = (client.shape == Shape::Livekit).then(|| format!("{}.model", text(object, source)));
@@ -147,6 +151,27 @@ pub fn unknown_clients<'t>(
     out
 }
 
+/// The `model=` string a chat session was made with (`chat = client.chats.create(model="...")`
+/// in the same function, or at module level): a literal, so it reads the same where the session is used.
+fn chat_model<'t>(session: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
+    if session.kind_name() != "identifier" {
+        return None;
+    }
+    let name = text(session, source);
+    let scope = match crate::python::syntax::enclosing_function(session).and_then(|f| f.field("body")) {
+        Some(body) => crate::python::syntax::same_scope_descendants(body),
+        None => semantics.module_level.clone(),
+    };
+    scope
+        .into_iter()
+        .filter(|n| n.kind_name() == "assignment" && n.end_byte() <= session.start_byte())
+        .filter(|n| n.field("left").is_some_and(|l| l.kind_name() == "identifier" && text(l, source) == name))
+        .filter_map(|n| n.field("right"))
+        .filter(|value| value.kind_name() == "call" && text(*value, source).contains("chats.create"))
+        .filter_map(|value| keyword_argument(value, "model", source))
+        .rfind(|model| model.kind_name() == "string" && string_value(*model, source).is_some())
+}
+
 /// Cheap check before resolving the object: the path ends like some SDK method.
 fn possible_method(path: &[&str]) -> bool {
     matches!(
@@ -165,7 +190,9 @@ fn possible_method(path: &[&str]) -> bool {
                 | "converse"
                 | "converse_stream"
                 | "invoke_model"
-                | "invoke_model_with_response_stream")
+                | "invoke_model_with_response_stream"
+                | "send_message"
+                | "send_message_stream")
         )
     )
 }
@@ -199,6 +226,9 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         (Shape::Google, ["models", "generate_content_stream"] | ["aio", "models", "generate_content_stream"]) => {
             Returns::Stream
         }
+        // A chat session (`client.chats.create(...)`): `chat.send_message(...)`.
+        (Shape::Google, ["send_message"]) => Returns::Response,
+        (Shape::Google, ["send_message_stream"]) => Returns::Stream,
         (Shape::Mistral, ["chat", "complete" | "complete_async"]) => Returns::Response,
         (Shape::Mistral, ["chat", "stream" | "stream_async"]) => Returns::Stream,
         (Shape::Cohere, ["chat"]) => Returns::Response,
