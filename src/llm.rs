@@ -3,7 +3,7 @@
 
 /// Leading verbs that say "make the call", not what it is for.
 const VERBS: &[&str] =
-    &["call", "invoke", "run", "do", "ask", "query", "request", "get", "fetch", "create", "make", "send"];
+    &["call", "invoke", "run", "do", "ask", "query", "request", "get", "fetch", "create", "make", "send", "generate"];
 
 /// Words that name a vendor, a model family or the transport: never the product operation.
 const TRANSPORT: &[&str] = &[
@@ -24,15 +24,21 @@ const TRANSPORT: &[&str] = &[
     "api",
     "ai",
     "model",
+    "converse",
+    "azure",
+    "vertex",
+    "aws",
 ];
 
 /// Words for the model's output in general: a name made of nothing else
 /// (`get_groq_response`, `claude_stream`) does not say what it is for.
-const GENERIC: &[&str] = &["response", "responses", "stream", "streaming", "result", "output", "message", "messages"];
+const GENERIC: &[&str] =
+    &["response", "responses", "stream", "streaming", "result", "output", "message", "messages", "content"];
 
 /// Words that end a name only to lead to a transport word (`draft_reply_with_claude`), or say
 /// only what kind of thing holds the code (`SupportAgent`).
-const FILLERS: &[&str] = &["with", "via", "using", "chat", "agent", "service", "client", "bot", "handler", "provider"];
+const FILLERS: &[&str] =
+    &["with", "via", "using", "chat", "agent", "service", "client", "bot", "handler", "provider", "sync", "async"];
 
 /// The product operation a function's name says, without the verbs and
 /// transport words around it: `_call_mug_copy_llm` → `mug_copy`,
@@ -132,6 +138,11 @@ mod tests {
         assert_eq!(operation_name("claude_stream", &["ConciergeBot"]), "concierge");
         assert_eq!(operation_name("stream_summary", &[]), "stream_summary");
         assert_eq!(operation_name("classify_with_ai", &[]), "classify");
+        // An echo of the API (`generate_content`, `converse`) or of the client (`sync_client`) says nothing.
+        assert_eq!(operation_name("generate_content", &["menu"]), "menu");
+        assert_eq!(operation_name("converse", &["triage"]), "triage");
+        assert_eq!(operation_name("generate_summary", &[]), "summary");
+        assert_eq!(operation_name("sync_client", &["notes"]), "notes");
         // Nothing but the call and its transport: the class, then the module, say what it is for.
         assert_eq!(operation_name("_call_openai", &["ChatGPTAgent", "triage"]), "triage");
         assert_eq!(operation_name("ask_claude", &["IntentRouter", "agent"]), "intent_router");
