@@ -96,6 +96,39 @@ pub fn words(name: &str) -> Vec<String> {
     words
 }
 
+/// The provider of an openai-shaped client whose `base_url` is written out:
+/// a vendor's host names the vendor (`provider_from_base_url`); a server on
+/// this machine or a container's host is `ollama` on Ollama's port, else
+/// `self_hosted`; any other host is named by itself (`llm.internal.acme.com`),
+/// never `openai`, whose tokens it is not. `None` for what is not a URL.
+pub fn provider_of_endpoint(url: &str) -> Option<String> {
+    if let Some(vendor) = provider_from_base_url(url) {
+        return Some(vendor.to_string());
+    }
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let authority = authority.rsplit('@').next()?.to_string();
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host.to_string(), after.strip_prefix(':').map(str::to_string))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host.to_string(), Some(port.to_string())),
+            None => (authority.clone(), None),
+        },
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0" | "::1" | "host.docker.internal");
+    Some(match (local, port.as_deref()) {
+        (true, Some("11434")) => "ollama".to_string(),
+        (true, _) => "self_hosted".to_string(),
+        (false, _) => host,
+    })
+}
+
 /// An openai-shaped SDK's provider, from the host of its `base_url`.
 pub fn provider_from_base_url(url: &str) -> Option<&'static str> {
     let url = url.to_ascii_lowercase();
@@ -157,5 +190,12 @@ mod tests {
         assert_eq!(provider_from_base_url("https://api.cerebras.ai/v1"), Some("cerebras"));
         assert_eq!(provider_from_base_url("https://api.anthropic.com/v1/"), Some("anthropic"));
         assert_eq!(provider_from_base_url("https://api.cohere.ai/compatibility/v1"), Some("cohere"));
+        let endpoint = |url: &str| provider_of_endpoint(url);
+        assert_eq!(endpoint("https://api.groq.com/openai/v1").as_deref(), Some("groq"));
+        assert_eq!(endpoint("http://localhost:11434/v1").as_deref(), Some("ollama"));
+        assert_eq!(endpoint("http://127.0.0.1:8000/v1").as_deref(), Some("self_hosted"));
+        assert_eq!(endpoint("http://[::1]:8000/v1").as_deref(), Some("self_hosted"));
+        assert_eq!(endpoint("https://llm.internal.acme.com:8443/v1").as_deref(), Some("llm.internal.acme.com"));
+        assert_eq!(endpoint("not a url"), None);
     }
 }

@@ -7,7 +7,7 @@
 use crate::python::syntax::Field;
 use tree_sitter::Node;
 
-use crate::llm::provider_from_base_url;
+use crate::llm::provider_of_endpoint;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
@@ -75,10 +75,10 @@ pub fn constructed(call: Node, source: &str, semantics: &Semantics) -> Option<Cl
     let (shape, provider) = sdk_class(&semantics.callee(call, source)?)?;
     let base_url = keyword_argument(call, "base_url", source).and_then(|u| constant_string(u, source, semantics));
     let provider = match (shape, base_url) {
-        (Shape::OpenAi, Some(url)) => provider_from_base_url(url).unwrap_or(provider),
-        _ => provider,
+        (Shape::OpenAi, Some(url)) => provider_of_endpoint(url).unwrap_or_else(|| provider.to_string()),
+        _ => provider.to_string(),
     };
-    Some(Client { shape, provider: provider.to_string() })
+    Some(Client { shape, provider })
 }
 
 /// The provider of a LiveKit LLM construction: the plugin (`livekit.plugins.openai.LLM(...)`,
@@ -230,8 +230,8 @@ fn module_client(name: &str, source: &str, semantics: &Semantics) -> Option<Clie
             .then_some(())?;
         constant_string(assignment.field("right")?, source, semantics)
     });
-    let provider = base_url.and_then(provider_from_base_url).unwrap_or("openai");
-    Some(Client { shape: Shape::OpenAi, provider: provider.to_string() })
+    let provider = base_url.and_then(provider_of_endpoint).unwrap_or_else(|| "openai".to_string());
+    Some(Client { shape: Shape::OpenAi, provider })
 }
 
 /// Whether `function` has a parameter called `name`, annotated or not.
