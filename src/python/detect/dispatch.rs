@@ -32,6 +32,10 @@ pub fn delegation<'t>(
     source: &str,
     semantics: &Semantics,
 ) -> Option<(String, usize, bool)> {
+    // Nothing to hand the job to: no imported entrypoint, and this file's only one.
+    if delegates.is_empty() && entrypoints.iter().all(|e| *e == function) {
+        return None;
+    }
     let body = function.field("body")?;
     let calls: Vec<Node> = same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "call").collect();
     let delegated = calls.iter().find_map(|call| {

@@ -122,6 +122,11 @@ pub fn unknown_clients<'t>(
             continue;
         }
         let Some(function) = call.field("function").filter(|f| f.kind_name() == "attribute") else { continue };
+        // Most calls end in another name: ruled out before their path is read.
+        let last = function.field("attribute").map_or("", |a| text(a, source));
+        if !possible_method(&[last]) {
+            continue;
+        }
         let mut path: Vec<&str> = Vec::new();
         let mut object = function;
         while object.kind_name() == "attribute" {
