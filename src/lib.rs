@@ -462,7 +462,7 @@ fn facts_of(file: &Source) -> Option<ModuleFacts> {
     let file = file.get().ok()?;
     let tree = python::parse::tree(&file.text).ok()?;
     let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text);
-    Some(python::module_facts(&semantics, &file.text))
+    Some(python::cross_module_facts(&semantics, &file.text))
 }
 
 /// Runs the whole pipeline over `options.paths`: plan, instrument every file

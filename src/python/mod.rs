@@ -43,6 +43,12 @@ pub fn module_facts(semantics: &Semantics, source: &str) -> ModuleFacts {
         })
         .map(|(name, _)| name.to_string())
         .collect();
+    ModuleFacts { registrations, agent_servers, ..ModuleFacts::default() }
+}
+
+/// `module_facts`, and what the links across modules also read: the module's
+/// functions and imports (for `link::delegations`).
+pub fn cross_module_facts(semantics: &Semantics, source: &str) -> ModuleFacts {
     let functions = semantics.functions.iter().map(|(name, def)| (def.start_byte(), name.clone())).collect();
     let imports = semantics
         .imports
@@ -52,7 +58,7 @@ pub fn module_facts(semantics: &Semantics, source: &str) -> ModuleFacts {
             Binding::Member { module, name } => (local.clone(), module.clone(), Some(name.clone())),
         })
         .collect();
-    ModuleFacts { registrations, agent_servers, functions, imports }
+    ModuleFacts { functions, imports, ..module_facts(semantics, source) }
 }
 
 pub use crate::fix::{Fix, FixId, Instrumented, Selection};

@@ -134,6 +134,23 @@ impl<'t> Semantics<'t> {
         }
     }
 
+    /// The value last assigned to `name` before `at` in `at`'s own scope (its
+    /// function, or the module), by a plain `name = value`.
+    pub fn value_before(&self, at: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+        let scope = match crate::python::syntax::enclosing_function(at) {
+            Some(function) => crate::python::syntax::same_scope_descendants(function.field("body")?),
+            None => self.module_level.clone(),
+        };
+        scope
+            .into_iter()
+            .filter(|n| n.kind_name() == "assignment" && n.end_byte() <= at.start_byte())
+            .filter(|n| {
+                n.field("left").is_some_and(|left| left.kind_name() == "identifier" && text(left, source) == name)
+            })
+            .rev()
+            .find_map(|n| n.field("right"))
+    }
+
     /// The qualified name of the function a call calls; a generic class
     /// (`AgentSession[Userdata](...)`) is its class.
     pub fn callee(&self, call: Node, source: &str) -> Option<String> {

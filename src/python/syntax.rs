@@ -354,9 +354,18 @@ pub fn visible_definition<'t>(site: Node<'t>, name: &str, source: &str, module_l
 
 /// The function a node is in.
 pub fn enclosing_function(node: Node) -> Option<Node> {
+    enclosing(node, "function_definition")
+}
+
+/// The class a node is in.
+pub fn enclosing_class(node: Node) -> Option<Node> {
+    enclosing(node, "class_definition")
+}
+
+fn enclosing<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
     let mut current = node.parent();
     while let Some(n) = current {
-        if n.kind_name() == "function_definition" {
+        if n.kind_name() == kind {
             return Some(n);
         }
         current = n.parent();

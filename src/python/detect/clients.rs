@@ -11,7 +11,8 @@ use crate::llm::provider_of_endpoint;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
-    descendants, first_positional, keyword_argument, named_children, same_scope_descendants, string_value, text,
+    descendants, enclosing_class, first_positional, keyword_argument, named_children, same_scope_descendants,
+    string_value, text,
 };
 
 /// The shape of a provider SDK: which calls it has and where it reports usage.
@@ -331,16 +332,9 @@ fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Opti
 
 /// The method `name` of the class `site` is in (decorated or not).
 fn method_of_enclosing_class<'t>(site: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
-    let mut class = site.parent();
-    while let Some(node) = class {
-        if node.kind_name() == "class_definition" {
-            break;
-        }
-        class = node.parent();
-    }
-    named_children(class?.field("body")?).into_iter().map(crate::python::syntax::undecorated).find(|def| {
-        def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == name)
-    })
+    named_children(enclosing_class(site)?.field("body")?).into_iter().map(crate::python::syntax::undecorated).find(
+        |def| def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == name),
+    )
 }
 
 /// `client.chats.create(model=...)` (or `client.aio.chats.create`) of a
@@ -360,15 +354,7 @@ fn google_chat(call: Node, source: &str, semantics: &Semantics, depth: usize) ->
 
 /// `self.name`: assigned in any method of the enclosing class, or annotated in its body.
 fn self_attribute(site: Node, attribute: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
-    let mut class = site.parent();
-    while let Some(node) = class {
-        if node.kind_name() == "class_definition" {
-            break;
-        }
-        class = node.parent();
-    }
-    let class = class?;
-    let body = class.field("body")?;
+    let body = enclosing_class(site)?.field("body")?;
     for statement in named_children(body) {
         if let Some(assignment) = statement.named_child(0).filter(|n| n.kind_name() == "assignment") {
             let left = assignment.field("left");

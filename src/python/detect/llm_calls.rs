@@ -162,19 +162,12 @@ fn chat_model<'t>(session: Node<'t>, source: &str, semantics: &Semantics<'t>) ->
     if session.kind_name() != "identifier" {
         return None;
     }
-    let name = text(session, source);
-    let scope = match crate::python::syntax::enclosing_function(session).and_then(|f| f.field("body")) {
-        Some(body) => crate::python::syntax::same_scope_descendants(body),
-        None => semantics.module_level.clone(),
-    };
-    scope
-        .into_iter()
-        .filter(|n| n.kind_name() == "assignment" && n.end_byte() <= session.start_byte())
-        .filter(|n| n.field("left").is_some_and(|l| l.kind_name() == "identifier" && text(l, source) == name))
-        .filter_map(|n| n.field("right"))
-        .filter(|value| value.kind_name() == "call" && text(*value, source).contains("chats.create"))
-        .filter_map(|value| keyword_argument(value, "model", source))
-        .rfind(|model| model.kind_name() == "string" && string_value(*model, source).is_some())
+    let value = semantics.value_before(session, text(session, source), source)?;
+    if value.kind_name() != "call" || !text(value, source).contains("chats.create") {
+        return None;
+    }
+    keyword_argument(value, "model", source)
+        .filter(|model| model.kind_name() == "string" && string_value(*model, source).is_some())
 }
 
 /// Cheap check before resolving the object: the path ends like some SDK method.

@@ -42,7 +42,7 @@ use crate::python::semantics::{is_livekit_agents, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
     descendants, enclosing_function, indentation_at, keyword_argument, leading_comments_start, line_after_statement,
-    line_start, named_children, same_scope_descendants, string_value, symbol, text,
+    line_start, named_children, string_value, symbol, text,
 };
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
@@ -111,7 +111,8 @@ fn plugin_of(call: Node, llm: Node, source: &str, semantics: &Semantics) -> Opti
     match llm.kind_name() {
         "call" => livekit_llm(llm, source, semantics),
         // `llm = openai.LLM(...)` earlier in the same scope
-        "identifier" => local_value(call, text(llm, source), source, semantics)
+        "identifier" => semantics
+            .value_before(call, text(llm, source), source)
             .filter(|value| value.kind_name() == "call")
             .and_then(|value| livekit_llm(value, source, semantics)),
         // LiveKit inference: "openai/gpt-4.1-mini"
@@ -132,21 +133,6 @@ fn agents_plugin_of(source: &str, semantics: &Semantics) -> Option<String> {
     });
     let first = plugins.next()?;
     plugins.all(|p| p == first).then_some(first)
-}
-
-/// The value last assigned to `name` before `at` in `at`'s own scope (its
-/// function, or the module), by a plain `name = value`.
-fn local_value<'t>(at: Node<'t>, name: &str, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
-    let scope = match enclosing_function(at) {
-        Some(function) => same_scope_descendants(function.field("body")?),
-        None => semantics.module_level.clone(),
-    };
-    scope
-        .into_iter()
-        .filter(|n| n.kind_name() == "assignment" && n.end_byte() <= at.start_byte())
-        .filter(|n| n.field("left").is_some_and(|left| left.kind_name() == "identifier" && text(left, source) == name))
-        .rev()
-        .find_map(|n| n.field("right"))
 }
 
 /// The statement that makes the session `call` builds, and how it holds it.
@@ -296,14 +282,10 @@ pub fn plan(
 /// The session's variable, or `Class.attribute` for `self.attribute`.
 fn call_site(target: Node, source: &str) -> String {
     if target.kind_name() == "attribute" && target.field("object").is_some_and(|o| text(o, source) == "self") {
-        let mut node = target.parent();
-        while let Some(n) = node {
-            if n.kind_name() == "class_definition" {
-                let class = n.field("name").map_or("", |c| text(c, source));
-                let attribute = target.field("attribute").map_or("", |a| text(a, source));
-                return format!("{class}.{attribute}");
-            }
-            node = n.parent();
+        if let Some(class) = crate::python::syntax::enclosing_class(target) {
+            let class = class.field("name").map_or("", |c| text(c, source));
+            let attribute = target.field("attribute").map_or("", |a| text(a, source));
+            return format!("{class}.{attribute}");
         }
     }
     text(target, source).to_string()
