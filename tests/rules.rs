@@ -45,6 +45,7 @@ rule_snapshot!(vof014_vof016_llm_counter_attributes, "VOF014_VOF016_llm_counter_
 rule_snapshot!(vof015_span_decorator_on_generator, "VOF015_span_decorator_on_generator");
 rule_snapshot!(vof017_not_none_smoke_test, "VOF017_not_none_smoke_test");
 rule_snapshot!(vof018_session_span_before_telemetry_setup, "VOF018_session_span_before_telemetry_setup");
+rule_snapshot!(vof111_usage_unreadable, "VOF111_usage_unreadable");
 rule_snapshot!(vof114_call_in_elif_condition, "VOF114_call_in_elif_condition");
 rule_snapshot!(vof114_call_runs_later, "VOF114_call_runs_later");
 rule_snapshot!(vof116_unknown_client, "VOF116_unknown_client");

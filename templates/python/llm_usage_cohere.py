@@ -1,6 +1,14 @@
 def __cohere_usage__(response):
-    """cohere v2: `usage.tokens` (floats); streams: the `message-end` event's `delta.usage`."""
-    usage = getattr(response, "usage", None) or getattr(getattr(response, "delta", None), "usage", None)
+    """cohere: `usage.tokens` (v2) or `meta.tokens` (v1), floats.
+
+    Streams: v2's `message-end` event has `delta.usage`, v1's `stream-end` event `response.meta`.
+    """
+    usage = (
+        getattr(response, "usage", None)
+        or getattr(getattr(response, "delta", None), "usage", None)
+        or getattr(response, "meta", None)
+        or getattr(getattr(response, "response", None), "meta", None)
+    )
     tokens = getattr(usage, "tokens", None)
     if tokens is None:
         return None

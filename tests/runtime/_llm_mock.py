@@ -13,6 +13,8 @@ token numbers:
   /google/v1[beta]/models/<m>:streamGenerateContent?alt=sse   (SSE)
   /mistral/v1/chat/completions                   mistral (JSON; SSE when "stream": true)
   /cohere/v2/chat                                cohere v2 (JSON; SSE with message-end usage)
+  /cohere/v1/chat                                cohere v1 (JSON with meta; newline-delimited JSON, stream-end usage)
+  /cohere/v1/generate                            cohere v1 legacy generate (JSON with meta)
   /bedrock/model/<id>/converse                   bedrock-runtime Converse (JSON)
   /bedrock/model/<id>/converse-stream            bedrock-runtime ConverseStream (AWS event stream)
   /bedrock/model/<id>/invoke                     bedrock-runtime InvokeModel (usage in headers)
@@ -75,6 +77,10 @@ COHERE = {
     # usage.cached_tokens: prompt tokens that hit the cache (counted as cache_read, already in input_tokens)
     "json": {"input_tokens": 901.0, "output_tokens": 1001.0, "billed_in": 9.0, "billed_out": 10.0, "cached": 55.0},
     "sse": {"input_tokens": 902.0, "output_tokens": 1002.0, "billed_in": 8.0, "billed_out": 7.0, "cached": 0.0},
+    # v1: `meta` holds the same shape as v2's `usage`
+    "v1.json": {"input_tokens": 911.0, "output_tokens": 1011.0, "billed_in": 6.0, "billed_out": 5.0, "cached": 33.0},
+    "v1.stream": {"input_tokens": 912.0, "output_tokens": 1012.0, "billed_in": 4.0, "billed_out": 3.0, "cached": 0.0},
+    "v1.generate": {"input_tokens": 913.0, "output_tokens": 1013.0, "billed_in": 2.0, "billed_out": 1.0, "cached": 0.0},
 }
 BEDROCK = {
     "json": {"inputTokens": 1101, "outputTokens": 1201, "cacheReadInputTokens": 1301, "cacheWriteInputTokens": 1401},
@@ -121,6 +127,11 @@ EXPECTED = {
         int(COHERE["json"]["input_tokens"]), int(COHERE["json"]["output_tokens"]), int(COHERE["json"]["cached"])
     ),
     "cohere.sse": Tokens(int(COHERE["sse"]["input_tokens"]), int(COHERE["sse"]["output_tokens"])),
+    "cohere.v1.json": Tokens(
+        int(COHERE["v1.json"]["input_tokens"]), int(COHERE["v1.json"]["output_tokens"]), int(COHERE["v1.json"]["cached"])
+    ),
+    "cohere.v1.stream": Tokens(int(COHERE["v1.stream"]["input_tokens"]), int(COHERE["v1.stream"]["output_tokens"])),
+    "cohere.v1.generate": Tokens(int(COHERE["v1.generate"]["input_tokens"]), int(COHERE["v1.generate"]["output_tokens"])),
     "bedrock.json": Tokens(
         BEDROCK["json"]["inputTokens"] + BEDROCK["json"]["cacheReadInputTokens"] + BEDROCK["json"]["cacheWriteInputTokens"],
         BEDROCK["json"]["outputTokens"],
@@ -386,15 +397,57 @@ def _google(path: str, body: dict) -> tuple[int, str, bytes]:
     return 200, "text/event-stream", _sse(events)
 
 
-def _cohere(body: dict) -> tuple[int, str, bytes]:
+def _cohere_usage(nums: dict) -> dict:
+    """v2's `usage`, and v1's `meta` (the same fields)."""
+    return {
+        "billed_units": {"input_tokens": nums["billed_in"], "output_tokens": nums["billed_out"]},
+        "tokens": {"input_tokens": nums["input_tokens"], "output_tokens": nums["output_tokens"]},
+        "cached_tokens": nums["cached"],
+    }
+
+
+def _cohere_v1_chat(body: dict) -> tuple[int, str, bytes]:
+    """v1 chat: the reply's `meta`; streamed as newline-delimited JSON whose `stream-end` event holds the reply."""
     text = TEXT["cohere"]
 
-    def usage(nums):
+    def reply(nums):
         return {
-            "billed_units": {"input_tokens": nums["billed_in"], "output_tokens": nums["billed_out"]},
-            "tokens": {"input_tokens": nums["input_tokens"], "output_tokens": nums["output_tokens"]},
-            "cached_tokens": nums["cached"],
+            "response_id": "cohere-v1-mock",
+            "generation_id": "cohere-v1-gen",
+            "text": "".join(text),
+            "finish_reason": "COMPLETE",
+            "chat_history": [],
+            "meta": {"api_version": {"version": "1"}, **_cohere_usage(nums)},
         }
+
+    if not body.get("stream"):
+        return 200, "application/json", json.dumps(reply(COHERE["v1.json"])).encode()
+    events = [
+        {"is_finished": False, "event_type": "stream-start", "generation_id": "cohere-v1-gen"},
+        *[{"is_finished": False, "event_type": "text-generation", "text": piece} for piece in text],
+        {
+            "is_finished": True,
+            "event_type": "stream-end",
+            "finish_reason": "COMPLETE",
+            "response": reply(COHERE["v1.stream"]),
+        },
+    ]
+    return 200, "application/stream+json", b"".join(json.dumps(e).encode() + b"\n" for e in events)
+
+
+def _cohere_v1_generate(body: dict) -> tuple[int, str, bytes]:
+    resp = {
+        "id": "cohere-v1-generate",
+        "prompt": body.get("prompt", ""),
+        "generations": [{"id": "g1", "text": "".join(TEXT["cohere"]), "finish_reason": "COMPLETE"}],
+        "meta": {"api_version": {"version": "1"}, **_cohere_usage(COHERE["v1.generate"])},
+    }
+    return 200, "application/json", json.dumps(resp).encode()
+
+
+def _cohere(body: dict) -> tuple[int, str, bytes]:
+    text = TEXT["cohere"]
+    usage = _cohere_usage
 
     if not body.get("stream"):
         resp = {
@@ -576,6 +629,10 @@ class _Handler(BaseHTTPRequestHandler):
             return _chat_completion("mistral", body, MISTRAL)
         if provider == "cohere" and rest == "/v2/chat":
             return _cohere(body)
+        if provider == "cohere" and rest == "/v1/chat":
+            return _cohere_v1_chat(body)
+        if provider == "cohere" and rest == "/v1/generate":
+            return _cohere_v1_generate(body)
         if provider == "bedrock" and rest.startswith("/model/") and rest.endswith("/converse"):
             return _bedrock(rest, body)
         if provider == "bedrock" and rest.startswith("/model/") and rest.endswith("/converse-stream"):

@@ -105,6 +105,10 @@ CALLS = [
     Call("mistral", "stream_translation", "hello", "mistral", "mistral-small-latest", "mistral.sse"),
     Call("cohere", "route_call", "billing", "cohere", "command-a-03-2025", "cohere.json"),
     Call("cohere", "stream_route", "billing", "cohere", "command-a-03-2025", "cohere.sse"),
+    # cohere's v1 API (`cohere.Client`): usage in `meta`, streamed as newline-delimited JSON
+    Call("cohere", "route_call_v1", "billing", "cohere", "command-r-08-2024", "cohere.v1.json"),
+    Call("cohere", "stream_route_v1", "billing", "cohere", "command-r-08-2024", "cohere.v1.stream"),
+    Call("cohere", "label_call_v1", "billing", "cohere", "command-r-08-2024", "cohere.v1.generate"),
     Call("bedrock", "should_escalate", "angry caller", "bedrock", "amazon.nova-lite-v1:0", "bedrock.json"),
     Call("bedrock", "stream_hold_message", "long wait", "bedrock", "amazon.nova-lite-v1:0", "bedrock.stream"),
     Call("bedrock", "stream_apology", "long wait", "bedrock", "amazon.nova-lite-v1:0", "bedrock.stream"),

@@ -57,7 +57,8 @@ fn sdk_class(qualified: &str) -> Option<(Shape, &'static str)> {
         ("together", "Together" | "AsyncTogether") => Some((Shape::OpenAi, "together")),
         ("google", "Client") if qualified.starts_with("google.genai.") => Some((Shape::Google, "google")),
         ("mistralai", "Mistral") => Some((Shape::Mistral, "mistral")),
-        ("cohere", "ClientV2" | "AsyncClientV2") => Some((Shape::Cohere, "cohere")),
+        // v2, and v1's `Client` (its `chat(message=...)` is v1's chat API; `.v2` is v2's).
+        ("cohere", "ClientV2" | "AsyncClientV2" | "Client" | "AsyncClient") => Some((Shape::Cohere, "cohere")),
         _ => None,
     }
 }

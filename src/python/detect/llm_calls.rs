@@ -185,6 +185,8 @@ fn possible_method(path: &[&str]) -> bool {
                 | "stream_async"
                 | "chat"
                 | "chat_stream"
+                | "generate"
+                | "generate_stream"
                 | "converse"
                 | "converse_stream"
                 | "invoke_model"
@@ -229,8 +231,13 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         (Shape::Google, ["send_message_stream"]) => Returns::Stream,
         (Shape::Mistral, ["chat", "complete" | "complete_async"]) => Returns::Response,
         (Shape::Mistral, ["chat", "stream" | "stream_async"]) => Returns::Stream,
-        (Shape::Cohere, ["chat"]) => Returns::Response,
-        (Shape::Cohere, ["chat_stream"]) => Returns::Stream,
+        // v1 and v2 alike (`meta.tokens` / `usage.tokens`); v1's client also has v2's under `.v2`.
+        (Shape::Cohere, ["chat"] | ["v2", "chat"] | ["generate"]) => Returns::Response,
+        (Shape::Cohere, ["chat_stream"] | ["v2", "chat_stream"]) => Returns::Stream,
+        (Shape::Cohere, ["generate_stream"]) => Returns::Opaque(
+            "ends its stream without the usage (`stream-end` has no `meta`), so it cannot be counted; \
+             `chat_stream` reports it",
+        ),
         (Shape::Bedrock, ["converse"]) => Returns::Response,
         (Shape::Bedrock, ["converse_stream"]) => Returns::Stream,
         // Usage in the response headers; the body is a stream the caller reads.
