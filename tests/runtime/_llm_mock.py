@@ -8,10 +8,12 @@ token numbers:
   /anthropic/v1/messages                         anthropic (JSON; SSE when "stream": true)
   /openai/v1/chat/completions                    openai chat (JSON; SSE, final usage chunk with "choices": [])
   /openai/v1/responses                           openai responses (JSON)
+  /openai/v1/completions                         openai legacy text completions (JSON; SSE, final usage chunk with "choices": [])
   /groq/openai/v1/chat/completions               groq (JSON; SSE with usage in the last chunk's x_groq.usage)
   /google/v1[beta]/models/<m>:generateContent    google-genai (JSON)
   /google/v1[beta]/models/<m>:streamGenerateContent?alt=sse   (SSE)
   /mistral/v1/chat/completions                   mistral (JSON; SSE when "stream": true)
+  /mistral/v1/fim/completions, /v1/agents/completions   mistral FIM and agents (as chat)
   /cohere/v2/chat                                cohere v2 (JSON; SSE with message-end usage)
   /cohere/v1/chat                                cohere v1 (JSON with meta; newline-delimited JSON, stream-end usage)
   /cohere/v1/generate                            cohere v1 legacy generate (JSON with meta)
@@ -58,6 +60,9 @@ OPENAI = {
     "json": {"prompt_tokens": 101, "completion_tokens": 201, "cached_tokens": 51},
     "sse": {"prompt_tokens": 102, "completion_tokens": 202, "cached_tokens": 0},
     "responses": {"input_tokens": 103, "output_tokens": 203, "cached_tokens": 53},
+    # legacy text completions (`client.completions.create`)
+    "text": {"prompt_tokens": 104, "completion_tokens": 204},
+    "text.sse": {"prompt_tokens": 105, "completion_tokens": 205},
 }
 GROQ = {
     "json": {"prompt_tokens": 301, "completion_tokens": 401},
@@ -68,6 +73,7 @@ GOOGLE = {
     "json": {"prompt": 501, "candidates": 601, "cached": 151, "thoughts": 0},
     "sse": {"prompt": 502, "candidates": 602, "cached": 0, "thoughts": 0},
 }
+MISTRAL_AGENT_MODEL = "mistral-small-latest"
 MISTRAL = {
     "json": {"prompt_tokens": 701, "completion_tokens": 801},
     "sse": {"prompt_tokens": 702, "completion_tokens": 802},
@@ -114,6 +120,8 @@ EXPECTED = {
     "anthropic.sse.cache": _anthropic_expected("sse", cache=True),
     "openai.json": Tokens(OPENAI["json"]["prompt_tokens"], OPENAI["json"]["completion_tokens"], OPENAI["json"]["cached_tokens"]),
     "openai.sse": Tokens(OPENAI["sse"]["prompt_tokens"], OPENAI["sse"]["completion_tokens"], 0),
+    "openai.text": Tokens(OPENAI["text"]["prompt_tokens"], OPENAI["text"]["completion_tokens"]),
+    "openai.text.sse": Tokens(OPENAI["text.sse"]["prompt_tokens"], OPENAI["text.sse"]["completion_tokens"]),
     "openai.responses": Tokens(
         OPENAI["responses"]["input_tokens"], OPENAI["responses"]["output_tokens"], OPENAI["responses"]["cached_tokens"]
     ),
@@ -320,6 +328,27 @@ def _chat_completion(provider: str, body: dict, numbers: dict, text: list[str] |
                     "usage": usage,
                 }
             )
+    return 200, "text/event-stream", _sse(events, done=True)
+
+
+def _text_completion(body: dict) -> tuple[int, str, bytes]:
+    """openai's legacy text completions: `choices[].text`; streamed, the usage chunk only with `include_usage`."""
+    model = body.get("model", "unknown")
+    text = TEXT["openai"]
+
+    def usage(nums):
+        return {**nums, "total_tokens": nums["prompt_tokens"] + nums["completion_tokens"]}
+
+    def completion(choices, **extra):
+        return {"id": "cmpl-openai-1", "object": "text_completion", "created": 1700000000, "model": model, "choices": choices, **extra}
+
+    if not body.get("stream"):
+        choice = {"index": 0, "text": "".join(text), "finish_reason": "stop", "logprobs": None}
+        return 200, "application/json", json.dumps(completion([choice], usage=usage(OPENAI["text"]))).encode()
+    events = [completion([{"index": 0, "text": piece, "finish_reason": None, "logprobs": None}]) for piece in text]
+    events.append(completion([{"index": 0, "text": "", "finish_reason": "stop", "logprobs": None}]))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        events.append(completion([], usage=usage(OPENAI["text.sse"])))
     return 200, "text/event-stream", _sse(events, done=True)
 
 
@@ -617,6 +646,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _anthropic(body)
         if provider == "openai" and rest == "/v1/chat/completions":
             return _chat_completion("openai", body, OPENAI)
+        if provider == "openai" and rest == "/v1/completions":
+            return _text_completion(body)
         if provider == "openai" and rest == "/v1/responses":
             return _openai_responses(body)
         if provider == "groq" and rest == "/openai/v1/chat/completions":
@@ -625,8 +656,11 @@ class _Handler(BaseHTTPRequestHandler):
             rest.endswith(":generateContent") or rest.endswith(":streamGenerateContent")
         ):
             return _google(rest, body)
-        if provider == "mistral" and rest == "/v1/chat/completions":
+        if provider == "mistral" and rest in ("/v1/chat/completions", "/v1/fim/completions"):
             return _chat_completion("mistral", body, MISTRAL)
+        if provider == "mistral" and rest == "/v1/agents/completions":
+            # an agent's request names no model: the reply says the agent's
+            return _chat_completion("mistral", {**body, "model": MISTRAL_AGENT_MODEL}, MISTRAL)
         if provider == "cohere" and rest == "/v2/chat":
             return _cohere(body)
         if provider == "cohere" and rest == "/v1/chat":

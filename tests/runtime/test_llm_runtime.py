@@ -66,6 +66,7 @@ class Call:
     provider: str
     model: str
     tokens: str  # key into mock.EXPECTED
+    model_written: bool = True  # False: the call names no model; the response's labels it (none on an error)
 
     @property
     def id(self) -> str:
@@ -94,6 +95,9 @@ CALLS = [
     Call("openai", "draft_follow_up", "late order", "openai", "gpt-4o-mini", "openai.sse"),
     # a loop that tolerates the usage chunk: the tool adds `include_usage`
     Call("openai", "stream_recap", "long call", "openai", "gpt-4o-mini", "openai.sse"),
+    # legacy text completions (`client.completions.create`), and streamed (the tool adds `include_usage`)
+    Call("openai", "complete_note", "late order", "openai", "gpt-3.5-turbo-instruct", "openai.text"),
+    Call("openai", "stream_note", "late order", "openai", "gpt-3.5-turbo-instruct", "openai.text.sse"),
     # the openai module's own client: `import openai; openai.chat.completions.create(...)`
     Call("openai_module", "route_ticket", "refund", "openai", "gpt-4o-mini", "openai.json"),
     Call("openai_module", "summarize_ticket", "refund", "openai", "gpt-4.1-mini", "openai.responses"),
@@ -103,6 +107,9 @@ CALLS = [
     Call("google", "discuss_booking", "table for two", "google", "gemini-2.5-flash", "google.json"),
     Call("mistral", "translate", "hello", "mistral", "mistral-small-latest", "mistral.json"),
     Call("mistral", "stream_translation", "hello", "mistral", "mistral-small-latest", "mistral.sse"),
+    # fill-in-the-middle, and an agent (no `model=`: the response's model labels it)
+    Call("mistral", "complete_code", "def greet():", "mistral", "codestral-latest", "mistral.json"),
+    Call("mistral", "proofread", "hello", "mistral", "mistral-small-latest", "mistral.json", model_written=False),
     Call("cohere", "route_call", "billing", "cohere", "command-a-03-2025", "cohere.json"),
     Call("cohere", "stream_route", "billing", "cohere", "command-a-03-2025", "cohere.sse"),
     # cohere's v1 API (`cohere.Client`): usage in `meta`, streamed as newline-delimited JSON
@@ -243,7 +250,7 @@ def expected_attributes(call: Call, *, tenant: str = TENANT, outcome: str = "suc
     return {
         "tenant.id": tenant,
         "llm.provider": call.provider,
-        "llm.model": call.model,
+        "llm.model": call.model if call.model_written or outcome == "success" else "unknown",
         "llm.use_case": call.fn,
         "llm.call_site": call.fn,
         "outcome": outcome,

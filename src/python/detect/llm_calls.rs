@@ -214,6 +214,8 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         (Shape::OpenAi, ["chat", "completions", "create" | "parse"]) => Returns::Response,
         (Shape::OpenAi, ["beta", "chat", "completions", "parse"]) => Returns::Response,
         (Shape::OpenAi, ["responses", "create" | "parse"]) => Returns::Response,
+        // Legacy text completions (also what many self-hosted servers speak).
+        (Shape::OpenAi, ["completions", "create"]) => Returns::Response,
         // The chat stream helper: its stream's `current_completion_snapshot` has the usage.
         (Shape::OpenAi, ["chat", "completions", "stream"] | ["beta", "chat", "completions", "stream"]) => {
             Returns::StreamManager
@@ -229,8 +231,9 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         // A chat session (`client.chats.create(...)`): `chat.send_message(...)`.
         (Shape::Google, ["send_message"]) => Returns::Response,
         (Shape::Google, ["send_message_stream"]) => Returns::Stream,
-        (Shape::Mistral, ["chat", "complete" | "complete_async"]) => Returns::Response,
-        (Shape::Mistral, ["chat", "stream" | "stream_async"]) => Returns::Stream,
+        // Chat, fill-in-the-middle and agents: one response shape.
+        (Shape::Mistral, ["chat" | "fim" | "agents", "complete" | "complete_async"]) => Returns::Response,
+        (Shape::Mistral, ["chat" | "fim" | "agents", "stream" | "stream_async"]) => Returns::Stream,
         // v1 and v2 alike (`meta.tokens` / `usage.tokens`); v1's client also has v2's under `.v2`.
         (Shape::Cohere, ["chat"] | ["v2", "chat"] | ["generate"]) => Returns::Response,
         (Shape::Cohere, ["chat_stream"] | ["v2", "chat_stream"]) => Returns::Stream,

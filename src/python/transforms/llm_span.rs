@@ -640,13 +640,14 @@ fn needs_include_usage(call: &LlmCall, source: &str) -> bool {
         && keyword_argument(call.call, "stream_options", source).is_none()
 }
 
-/// Chat Completions streams (openai-shaped SDKs but groq's, and litellm) carry
-/// usage only with `stream_options={"include_usage": True}`. The Responses API
-/// reports it in `response.completed` and has no such option (its
-/// `stream_options` takes other keys: adding it would make the request fail).
+/// Chat Completions and legacy text completions streams (openai-shaped SDKs
+/// but groq's, and litellm) carry usage only with
+/// `stream_options={"include_usage": True}`. The Responses API reports it in
+/// `response.completed` and has no such option (its `stream_options` takes
+/// other keys: adding it would make the request fail).
 fn reports_usage_only_when_asked(call: &LlmCall) -> bool {
-    let chat_completions = call.method.contains("chat.completions");
-    call.client.shape == Shape::OpenAi && call.client.provider != "groq" && chat_completions
+    let completions = call.method.contains("completions");
+    call.client.shape == Shape::OpenAi && call.client.provider != "groq" && completions
         || call.client.shape == Shape::Litellm
 }
 
