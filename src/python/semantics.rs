@@ -20,14 +20,22 @@ pub enum Binding {
 
 /// The names of one module.
 pub struct Semantics<'t> {
+    /// Every import of the file, a function's own included: what a name in
+    /// the code may refer to.
     pub imports: HashMap<String, Binding>,
+    /// The imports that bind a name for the whole module at run time: at
+    /// module level, not under `if TYPE_CHECKING:`. Only these can serve
+    /// code inserted at module level (a function's `import json` binds
+    /// `json` in that function alone).
+    pub module_imports: HashMap<String, Binding>,
     /// Module-level `def`s by name (the undecorated `function_definition`).
     pub functions: HashMap<String, Node<'t>>,
     /// Module-level classes by name.
     pub classes: HashMap<String, Node<'t>>,
     /// Module-level `name = value` assignments (the last one wins).
     pub assignments: HashMap<String, Node<'t>>,
-    /// Every identifier written anywhere in the file.
+    /// Every name written anywhere in the file (not keyword arguments'
+    /// names, not attributes: they name no variable).
     pub identifiers: HashSet<String>,
     /// One-line string literals written with single quotes, and with double quotes.
     pub quotes: (usize, usize),
@@ -45,19 +53,13 @@ pub struct Semantics<'t> {
 impl<'t> Semantics<'t> {
     pub fn of(root: Node<'t>, source: &str) -> Semantics<'t> {
         let mut imports = HashMap::new();
-        let mut identifiers = HashSet::new();
         let mut quotes = (0, 0);
         let nodes = descendants(root);
+        let identifiers = names(&nodes, source);
         let mut calls = Vec::new();
         for &node in &nodes {
             match node.kind_name() {
                 "call" => calls.push(node),
-                "identifier" => {
-                    let name = text(node, source);
-                    if !identifiers.contains(name) {
-                        identifiers.insert(name.to_string());
-                    }
-                }
                 "string_start" => {
                     let start = text(node, source);
                     let triple = start.ends_with("'''") || start.ends_with("\"\"\"");
@@ -76,6 +78,7 @@ impl<'t> Semantics<'t> {
         // (those are listed, not entered), read off the pre-order list by the
         // end of each scope it is inside.
         let mut module_level = Vec::new();
+        let mut module_imports = HashMap::new();
         let mut scopes: Vec<usize> = Vec::new();
         for &node in nodes.iter().skip(1) {
             let start = node.start_byte();
@@ -84,6 +87,15 @@ impl<'t> Semantics<'t> {
             }
             if scopes.is_empty() {
                 module_level.push(node);
+                match node.kind_name() {
+                    "import_statement" if !only_for_type_checkers(node, source) => {
+                        collect_import(node, source, &mut module_imports)
+                    }
+                    "import_from_statement" if !only_for_type_checkers(node, source) => {
+                        collect_from_import(node, source, &mut module_imports)
+                    }
+                    _ => {}
+                }
             }
             if matches!(node.kind_name(), "function_definition" | "lambda" | "class_definition") {
                 scopes.push(node.end_byte());
@@ -113,7 +125,30 @@ impl<'t> Semantics<'t> {
                 _ => {}
             }
         }
-        Semantics { imports, functions, classes, assignments, identifiers, quotes, nodes, calls, module_level }
+        Semantics {
+            imports,
+            module_imports,
+            functions,
+            classes,
+            assignments,
+            identifiers,
+            quotes,
+            nodes,
+            calls,
+            module_level,
+        }
+    }
+
+    /// The names written in `node` (a function: its parameters, locals and
+    /// every name it reads), off the module's pre-order list.
+    pub fn names_within(&self, node: Node<'t>, source: &str) -> HashSet<String> {
+        let start = self.nodes.partition_point(|n| n.start_byte() < node.start_byte());
+        let Some(offset) = self.nodes[start..].iter().position(|n| *n == node) else {
+            return names(&descendants(node), source);
+        };
+        let first = start + offset;
+        let len = self.nodes[first..].iter().take_while(|n| n.start_byte() < node.end_byte()).count();
+        names(&self.nodes[first..first + len], source)
     }
 
     /// The dotted name an expression refers to, imports resolved:
@@ -175,6 +210,44 @@ pub fn is_livekit_agents(qualified: &str, names: &[&str]) -> bool {
     let Some(rest) = qualified.strip_prefix("livekit.agents.") else { return false };
     let last = rest.rsplit('.').next().unwrap_or(rest);
     names.contains(&last)
+}
+
+/// The names among `nodes` (a pre-order list of a subtree): identifiers, but
+/// not a keyword argument's name (`post(json=...)`) nor an attribute's
+/// (`c.started_at`), which bind and read no variable.
+fn names(nodes: &[Node], source: &str) -> HashSet<String> {
+    let mut names = HashSet::new();
+    // Both come after their parent in pre-order.
+    let mut not_names = HashSet::new();
+    for &node in nodes {
+        match node.kind_name() {
+            "keyword_argument" => not_names.extend(node.field("name").map(|n| n.start_byte())),
+            "attribute" => not_names.extend(node.field("attribute").map(|n| n.start_byte())),
+            "identifier" if !not_names.contains(&node.start_byte()) => {
+                let name = text(node, source);
+                if !names.contains(name) {
+                    names.insert(name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// Under `if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`): never run.
+fn only_for_type_checkers(node: Node, source: &str) -> bool {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent.kind_name() == "if_statement" && parent.field("consequence") == Some(current) {
+            let condition = parent.field("condition").map_or("", |c| text(c, source));
+            if condition == "TYPE_CHECKING" || condition.ends_with(".TYPE_CHECKING") {
+                return true;
+            }
+        }
+        current = parent;
+    }
+    false
 }
 
 fn collect_import(node: Node, source: &str, imports: &mut HashMap<String, Binding>) {

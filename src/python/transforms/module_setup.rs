@@ -279,18 +279,18 @@ impl Needs {
 impl ModuleNames {
     pub fn of(root: Node, source: &str, semantics: &Semantics, taken: &mut HashSet<String>) -> ModuleNames {
         let imported = |module: &str, member: &str| -> Option<String> {
-            semantics.imports.iter().find_map(|(alias, binding)| match binding {
+            semantics.module_imports.iter().find_map(|(alias, binding)| match binding {
                 Binding::Member { module: m, name } if m == module && name == member => Some(alias.clone()),
                 Binding::Module(m) if m == &format!("{module}.{member}") => Some(alias.clone()),
                 _ => None,
             })
         };
         let module = |name: &str, taken: &mut HashSet<String>| -> Name {
-            match semantics.imports.get(name) {
+            match semantics.module_imports.get(name) {
                 Some(Binding::Module(m)) if m == name => {
                     Name { name: name.to_string(), exists: true, defined_end: None }
                 }
-                _ => match semantics.imports.iter().find(|(_, b)| **b == Binding::Module(name.to_string())) {
+                _ => match semantics.module_imports.iter().find(|(_, b)| **b == Binding::Module(name.to_string())) {
                     Some((alias, _)) => Name { name: alias.clone(), exists: true, defined_end: None },
                     None => Name { name: fresh(name, taken), exists: false, defined_end: None },
                 },

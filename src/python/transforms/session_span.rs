@@ -60,7 +60,7 @@
 //! `pass` or `...` body goes once the span's own statements fill the block.
 
 use crate::python::syntax::Field;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use tree_sitter::Node;
 
@@ -243,11 +243,7 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     };
 
     // Locals: free in the function, and distinct from every module-level name we use.
-    let mut taken: HashSet<String> = descendants(function)
-        .into_iter()
-        .filter(|n| n.kind_name() == "identifier")
-        .map(|n| text(n, source).to_string())
-        .collect();
+    let mut taken = cx.semantics.names_within(function, source);
     let mut holes = cx.names.holes();
     taken.extend(holes.values().cloned());
     let mut local = |name: &'static str| (name, fresh(name, &mut taken));
