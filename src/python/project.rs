@@ -20,8 +20,10 @@ type Version = (u32, u32);
 /// How many directories up a project file is looked for.
 const DEPTH: usize = 12;
 
-/// The livekit-agents version the nearest project file pins (the lower bound
-/// of its requirement), or `None` when no project file names it.
+/// The oldest livekit-agents version the nearest project allows: the
+/// version its lock file (`uv.lock`, `poetry.lock`) resolved, else the
+/// lowest its requirement allows (`>=1.2,<2` → 1.2; `<1.5` → 0.0), or
+/// `None` when no project file names it or the requirement sets no bound.
 pub fn livekit_agents_version(file: &Path) -> Option<(u32, u32)> {
     let dir = std::fs::canonicalize(file).ok()?.parent()?.to_path_buf();
     nearest(&VERSIONS, &dir, DEPTH, &pinned_here)
@@ -42,8 +44,12 @@ fn nearest<T: Clone>(answers: &Answers<T>, dir: &Path, depth: usize, here: &dyn 
     found
 }
 
-/// The version the `pyproject.toml` or a `requirements*.txt` of `dir` pins.
+/// The version the lock file, `pyproject.toml` or a `requirements*.txt` of `dir` says.
 fn pinned_here(dir: &Path) -> Option<(u32, u32)> {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+    if let Some(locked) = ["uv.lock", "poetry.lock"].iter().find_map(|name| locked_version(&read(name)?)) {
+        return Some(locked);
+    }
     let mut candidates = vec![dir.join("pyproject.toml")];
     if let Ok(entries) = std::fs::read_dir(dir) {
         let mut requirements: Vec<_> = entries
@@ -60,21 +66,69 @@ fn pinned_here(dir: &Path) -> Option<(u32, u32)> {
     candidates.into_iter().find_map(|candidate| version_in(&std::fs::read_to_string(candidate).ok()?))
 }
 
-/// The first `livekit-agents` requirement's version: `livekit-agents[openai]~=1.2`,
-/// `"livekit-agents>=1.5.0"`, `livekit-agents==1.4.3`.
+const PACKAGE: &str = "livekit-agents";
+
+/// The version a lock file resolved: `name = "livekit-agents"` then its `version = "1.5.4"`.
+fn locked_version(lock: &str) -> Option<(u32, u32)> {
+    let mut lines = lock.lines().map(str::trim).skip_while(|l| *l != format!("name = \"{PACKAGE}\""));
+    lines.next()?;
+    let version = lines.take_while(|l| !l.starts_with("[")).find_map(|l| l.strip_prefix("version = \""))?;
+    parse_version(version)
+}
+
+/// The lowest version the first `livekit-agents` requirement allows (PEP 508
+/// or Poetry): `livekit-agents[openai]~=1.2` → 1.2, `"livekit-agents>=1.0,<1.5; python_version>='3.9'"`
+/// → 1.0, `livekit-agents<1.5` → 0.0, `livekit-agents = { version = "^1.2" }` → 1.2;
+/// `None` where it sets no bound (`livekit-agents`).
 fn version_in(text: &str) -> Option<(u32, u32)> {
-    let at = text.find("livekit-agents")?;
-    let rest = &text[at + "livekit-agents".len()..];
-    let rest = match rest.strip_prefix('[') {
-        Some(extras) => &extras[extras.find(']')? + 1..],
-        None => rest,
-    };
-    let rest = rest.trim_start();
-    let digits = rest.trim_start_matches(['=', '>', '<', '~', '!', '^', ' ']);
-    if digits.len() == rest.len() && !rest.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
+    let mut from = 0;
+    while let Some(found) = text[from..].find(PACKAGE) {
+        let at = from + found + PACKAGE.len();
+        from = at;
+        let rest = &text[at..];
+        // `livekit-agents-foo` is another package.
+        if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = match rest.strip_prefix('[') {
+            Some(extras) => &extras[extras.find(']')? + 1..],
+            None => rest,
+        };
+        let rest = rest.trim_start_matches([' ', '\t']);
+        // Poetry: `livekit-agents = "^1.2"` or `= { version = "^1.2", ... }`.
+        let spec = match rest.strip_prefix('=').map(|r| r.trim_start_matches([' ', '\t'])) {
+            Some(poetry) if poetry.starts_with(['"', '\'', '{']) => {
+                let value = poetry.find("version").map_or(poetry, |v| &poetry[v..]);
+                let open = value.find(['"', '\''])?;
+                let value = &value[open + 1..];
+                &value[..value.find(['"', '\''])?]
+            }
+            _ => &rest[..rest.find(['"', '\'', ';', '#', '\n', '\r', '@']).unwrap_or(rest.len())],
+        };
+        return lowest_allowed(spec);
     }
-    let mut parts = digits.split(|c: char| !c.is_ascii_digit());
+    None
+}
+
+/// The lowest version a specifier set allows: the highest of its lower
+/// bounds (`>=`, `>`, `==`, `~=`, `^`, `~`), 0.0 where it has only upper
+/// bounds or exclusions, `None` where it has no clause.
+fn lowest_allowed(spec: &str) -> Option<(u32, u32)> {
+    let mut clauses = spec.split(',').map(str::trim).filter(|c| !c.is_empty()).peekable();
+    clauses.peek()?;
+    let mut lowest = (0, 0);
+    for clause in clauses {
+        let version = clause.trim_start_matches(['=', '>', '<', '~', '!', '^', ' ']);
+        let operator = clause[..clause.len() - version.len()].trim();
+        if matches!(operator, ">=" | ">" | "==" | "===" | "~=" | "^" | "~" | "") {
+            lowest = lowest.max(parse_version(version)?);
+        }
+    }
+    Some(lowest)
+}
+
+fn parse_version(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.trim().split(|c: char| !c.is_ascii_digit());
     let major = parts.next()?.parse().ok()?;
     let minor = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
     Some((major, minor))
@@ -194,5 +248,23 @@ mod tests {
         assert_eq!(version_in("livekit-agents==0.12.3"), Some((0, 12)));
         assert_eq!(version_in("livekit-agents\n"), None);
         assert_eq!(version_in("livekit-plugins-openai==1.0"), None);
+        // The oldest version allowed, whatever the order of the clauses; an upper bound alone allows any older one.
+        assert_eq!(version_in("dependencies = [\"livekit-agents[openai]<1.5\"]"), Some((0, 0)));
+        assert_eq!(version_in("livekit-agents<1.5,>=1.0\n"), Some((1, 0)));
+        assert_eq!(version_in("livekit-agents>=1.0,<1.5 ; python_version >= '3.10'\n"), Some((1, 0)));
+        assert_eq!(version_in("livekit-agents!=1.3.0\n"), Some((0, 0)));
+        assert_eq!(version_in("livekit-agents >= 1.5, < 2\n"), Some((1, 5)));
+        assert_eq!(version_in("livekit-agents-extra>=0.1\nlivekit-agents>=1.6\n"), Some((1, 6)));
+        // Poetry.
+        assert_eq!(version_in("[tool.poetry.dependencies]\nlivekit-agents = \"^1.2\"\n"), Some((1, 2)));
+        assert_eq!(version_in("livekit-agents = { version = \">=1.5,<2\", extras = [\"openai\"] }\n"), Some((1, 5)));
+        assert_eq!(version_in("livekit-agents = \"*\"\n"), None, "any version: the newest");
+    }
+
+    #[test]
+    fn reads_locked_versions() {
+        let lock = "[[package]]\nname = \"livekit\"\nversion = \"1.0.12\"\n\n[[package]]\nname = \"livekit-agents\"\nversion = \"1.5.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+        assert_eq!(locked_version(lock), Some((1, 5)));
+        assert_eq!(locked_version("[[package]]\nname = \"livekit-agents-x\"\nversion = \"0.1\"\n"), None);
     }
 }
