@@ -41,6 +41,9 @@ const ANYWHERE: &[&str] = &[
     ".converse(",
     ".converse_stream(",
     ".generate_content",
+    // anthropic's too, on a client from elsewhere, where its arguments say so (Twilio's has the same name)
+    ".messages.create(",
+    ".messages.stream(",
 ];
 
 /// Provider SDKs' top-level modules: they keep a file only where they are

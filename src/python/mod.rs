@@ -339,9 +339,10 @@ pub fn instrument(
                 at(call.start_byte()),
                 "VOF116",
                 format!(
-                    "`{written}(...)` looks like a provider SDK call, but where its client comes from is not in the \
-                     code (an unannotated parameter, an object made elsewhere): annotate it (`{client}`) \
-                     or make it in this module to have the call instrumented"
+                    "`{written}(...)` looks like a provider SDK call, but this module does not say which SDK made \
+                     its client (a parameter not annotated with an SDK class, an object made or returned in \
+                     another module): annotate it (`{client}`) or make it in this module to have the call \
+                     instrumented"
                 ),
             ));
         }

@@ -89,7 +89,8 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
 /// Calls that only a provider SDK makes (`x.chat.completions.create(...)`,
 /// `x.models.generate_content(...)`, `x.converse(...)`; `x.responses.create`,
 /// `x.chat.complete` and `x.messages.create` beside an import of their SDK,
-/// the last only without Twilio, whose client has it too) on a client whose
+/// the last only without Twilio, whose client has it too, unless its
+/// arguments are anthropic's: `max_tokens=` and `messages=`) on a client whose
 /// origin the code does not say (an unannotated parameter, a client imported
 /// from the project's own module): not instrumented, and said so (VOF116)
 /// rather than passed over. The callee as written.
@@ -113,7 +114,12 @@ pub fn unknown_clients<'t>(
     let mistral = imports("mistralai");
     let anthropic = imports("anthropic") && !imports("twilio");
     let distinctive = ["chat.completions.", "generate_content", "converse"];
-    if !(openai || mistral || anthropic || distinctive.iter().any(|d| source.contains(d))) {
+    // `messages.create(model=..., max_tokens=..., messages=[...])` is anthropic's whatever is imported:
+    // Twilio's `messages.create` takes `to`, `from_` and `body`.
+    let anthropic_shaped =
+        |call: Node| ["max_tokens", "messages"].iter().all(|k| keyword_argument(call, k, source).is_some());
+    let maybe_anthropic_shaped = source.contains("max_tokens");
+    if !(openai || mistral || anthropic || maybe_anthropic_shaped || distinctive.iter().any(|d| source.contains(d))) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -144,7 +150,9 @@ pub fn unknown_clients<'t>(
             [.., "converse" | "converse_stream"] => Some("client = boto3.client(\"bedrock-runtime\")"),
             [.., "responses", "create" | "parse"] if openai => Some("client: AsyncOpenAI"),
             [.., "chat", "complete" | "complete_async" | "stream_async"] if mistral => Some("client: Mistral"),
-            [.., "messages", "create" | "stream"] if anthropic => Some("client: AsyncAnthropic"),
+            [.., "messages", "create" | "stream"] if anthropic || anthropic_shaped(call) => {
+                Some("client: AsyncAnthropic")
+            }
             _ => None,
         };
         if let Some(client) = client {
