@@ -501,7 +501,8 @@ fn plan_helper(
 }
 
 /// The greeting counter after the opening line an entrypoint says itself
-/// (`greeting_counter::opening_line`), when it calls no greeting helper.
+/// (`greeting_counter::opening_lines`: one, or one per way it may say it),
+/// when it calls no greeting helper.
 fn plan_opening_line(
     function: Node,
     greeting: (&SessionSpan, &FixId),
@@ -511,22 +512,26 @@ fn plan_opening_line(
 ) {
     let (session, session_id) = greeting;
     let source = file.text.as_str();
-    let Some(statement) = greeting_counter::opening_line(function, source) else { return };
-    let mut needs = Needs::default();
-    let Ok(edit) = greeting_counter::count_after(statement, session, source, names, file.line_ending, &mut needs)
-    else {
-        return;
-    };
-    let fix = Fix {
-        id: FixId::new("greeting", statement.start_byte()),
-        code: "VOF003",
-        at: statement.start_byte(),
-        title: format!("voice.greetings.delivered after the opening line of `{}`", syntax::symbol(function, source)),
-        line: file.line_col(statement.start_byte()).0,
-        requires: vec![session_id.clone()],
-        edits: vec![edit],
-    };
-    planner.add(fix, &needs);
+    for statement in greeting_counter::opening_lines(function, source) {
+        let mut needs = Needs::default();
+        let Ok(edit) = greeting_counter::count_after(statement, session, source, names, file.line_ending, &mut needs)
+        else {
+            continue;
+        };
+        let fix = Fix {
+            id: FixId::new("greeting", statement.start_byte()),
+            code: "VOF003",
+            at: statement.start_byte(),
+            title: format!(
+                "voice.greetings.delivered after the opening line of `{}`",
+                syntax::symbol(function, source)
+            ),
+            line: file.line_col(statement.start_byte()).0,
+            requires: vec![session_id.clone()],
+            edits: vec![edit],
+        };
+        planner.add(fix, &needs);
+    }
 }
 
 /// The greeting counter after an entrypoint's call of a greeting helper

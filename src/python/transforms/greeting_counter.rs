@@ -58,7 +58,12 @@ pub fn is_greeting(helper: Node, source: &str, semantics: &Semantics) -> bool {
 /// The `say` / `generate_reply` calls in a function's own scope.
 fn speech<'t>(function: Node<'t>, source: &str) -> Vec<Node<'t>> {
     let Some(body) = function.field("body") else { return Vec::new() };
-    same_scope_descendants(body)
+    speech_of(body, source)
+}
+
+/// The `say` / `generate_reply` calls in a block, nested scopes left out.
+fn speech_of<'t>(block: Node<'t>, source: &str) -> Vec<Node<'t>> {
+    same_scope_descendants(block)
         .into_iter()
         .filter(|n| {
             n.kind_name() == "call"
@@ -188,6 +193,34 @@ pub fn opening_line<'t>(entrypoint: Node<'t>, source: &str) -> Option<Node<'t>> 
     let first = *speech(entrypoint, source).first()?;
     let awaited = first.parent().filter(|p| p.kind_name() == "await")?;
     awaited.parent().filter(|p| p.kind_name() == "expression_statement")
+}
+
+/// Every opening line the entrypoint may say itself: its `opening_line`,
+/// and where that is the last statement of a `try` body, the opening line
+/// each `except` clause says in its place (`except asyncio.TimeoutError:
+/// await session.say(...)`). Exactly one of them runs to its end: nothing in
+/// the `try` body follows the first, so no handled exception can come after it.
+pub fn opening_lines<'t>(entrypoint: Node<'t>, source: &str) -> Vec<Node<'t>> {
+    let Some(first) = opening_line(entrypoint, source) else { return Vec::new() };
+    let mut lines = vec![first];
+    let Some(body) = first.parent().filter(|b| b.kind_name() == "block") else { return lines };
+    let Some(try_statement) = body.parent().filter(|t| t.kind_name() == "try_statement") else { return lines };
+    if try_statement.field("body") != Some(body) || named_children(body).last() != Some(&first) {
+        return lines;
+    }
+    for clause in named_children(try_statement) {
+        if !matches!(clause.kind_name(), "except_clause" | "except_group_clause") {
+            continue;
+        }
+        let Some(block) = named_children(clause).into_iter().find(|c| c.kind_name() == "block") else { continue };
+        let alternative = speech_of(block, source)
+            .first()
+            .and_then(|call| call.parent().filter(|p| p.kind_name() == "await"))
+            .and_then(|awaited| awaited.parent().filter(|p| p.kind_name() == "expression_statement"))
+            .filter(|statement| statement.parent() == Some(block));
+        lines.extend(alternative);
+    }
+    lines
 }
 
 /// `voice_greetings_delivered.add(1, ...)` on the line after `statement` (a
