@@ -165,7 +165,7 @@ impl FilePlan {
             Ok(tree) => tree,
             Err(err) => return python::Instrumented { invalid_input: Some(err), ..python::Instrumented::default() },
         };
-        let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text);
+        let semantics = python::semantics::Semantics::of(tree.root_node(), &file.text).at(&file.path);
         let mut refs = std::borrow::Cow::Borrowed(&self.refs);
         if let Some(canonical) = &self.links_own {
             let own = HashMap::from([(canonical.clone(), python::module_facts(&semantics, &file.text))]);

@@ -9,7 +9,8 @@
 //!   `AgentSession(` / `AgentSession[` being made, a LiveKit plugin,
 //!   `opentelemetry` (the style rules read it), the `bedrock-runtime` client,
 //!   and the calls only a provider SDK makes (`.chat.completions.create(`,
-//!   `.converse(`, `.generate_content`: on a client from elsewhere, VOF116);
+//!   `.converse(`, `.generate_content`, …: on a client made in another module
+//!   of the project, followed there, or of unknown origin, VOF116);
 //! - *import* tokens, the provider SDKs' module names (`openai`, `anthropic`,
 //!   `genai`, …), which keep a file only when one occurs in an `import` or
 //!   `from` statement. The detectors only ever know a provider from a name the
@@ -41,6 +42,10 @@ const ANYWHERE: &[&str] = &[
     ".converse(",
     ".converse_stream(",
     ".generate_content",
+    // openai's Responses and mistral's chat, on a client made in another module of the project
+    ".responses.create(",
+    ".chat.complete(",
+    ".chat.complete_async(",
     // anthropic's too, on a client from elsewhere, where its arguments say so (Twilio's has the same name)
     ".messages.create(",
     ".messages.stream(",

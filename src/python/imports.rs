@@ -66,7 +66,7 @@ pub fn place(
         return None;
     }
     // (where, how, text): in a group; a new group before a later section's; a new group after the last.
-    let mut spots: Vec<(usize, Spot, &str)> = Vec::new();
+    let mut spots: Vec<(usize, Spot, Section, &str)> = Vec::new();
     for import in new {
         let section = section_of(&import.module, false, first_party);
         let key = (import.from, import.module.to_lowercase(), import.first_name.to_lowercase());
@@ -88,21 +88,34 @@ pub fn place(
         // Nothing goes above a `from __future__` import: CPython requires them first.
         let after_future = block.iter().filter(|e| e.section == Section::Future).map(|e| e.end).max().unwrap_or(0);
         let spot = if spot.0 < after_future { (after_future, Spot::InGroup) } else { spot };
-        spots.push((spot.0, spot.1, &import.text));
+        spots.push((spot.0, spot.1, section, &import.text));
     }
     let mut placed: Vec<(usize, String)> = Vec::new();
-    for &(at, _, _) in &spots {
+    for &(at, _, _, _) in &spots {
         if placed.iter().any(|(p, _)| *p == at) {
             continue;
         }
-        let here = |how: Spot| spots.iter().filter(move |(p, h, _)| *p == at && *h == how).map(|(_, _, t)| *t);
+        // New groups, a section each, one blank line apart (as given, within a section).
+        let groups = |how: Spot| -> String {
+            let mut here: Vec<(Section, &str)> =
+                spots.iter().filter(|(p, h, _, _)| *p == at && *h == how).map(|(_, _, s, t)| (*s, *t)).collect();
+            here.sort_by_key(|(section, _)| *section);
+            let mut text = String::new();
+            for (i, (section, import)) in here.iter().enumerate() {
+                if i > 0 && here[i - 1].0 != *section {
+                    text.push_str(line_ending);
+                }
+                text.push_str(import);
+            }
+            text
+        };
         // A new group before the group (or the part of it) that starts here, then what joins that group.
-        let mut text: String = here(Spot::GroupBefore).collect();
+        let mut text = groups(Spot::GroupBefore);
         if !text.is_empty() {
             text.push_str(line_ending);
         }
-        text.extend(here(Spot::InGroup));
-        let after: String = here(Spot::GroupAfter).collect();
+        text.extend(spots.iter().filter(|(p, h, _, _)| *p == at && *h == Spot::InGroup).map(|(_, _, _, t)| *t));
+        let after = groups(Spot::GroupAfter);
         if !after.is_empty() {
             text.push_str(line_ending);
             text.push_str(&after);
@@ -511,6 +524,16 @@ mod tests {
         assert_eq!(
             placed("import os\n", &[]),
             "import asyncio\nimport os\n\nfrom opentelemetry import metrics, trace\n"
+        );
+        // Only local imports: two new groups before them, each its own.
+        assert_eq!(
+            placed("from . import config\nfrom .store import open_store\n", &[]),
+            "import asyncio\n\nfrom opentelemetry import metrics, trace\n\nfrom . import config\nfrom .store import open_store\n"
+        );
+        // Only `from __future__`: two new groups after it.
+        assert_eq!(
+            placed("from __future__ import annotations\n\nx = 1\n", &[]),
+            "from __future__ import annotations\n\nimport asyncio\n\nfrom opentelemetry import metrics, trace\n\nx = 1\n"
         );
     }
 

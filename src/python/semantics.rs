@@ -3,6 +3,7 @@
 
 use crate::python::syntax::Field;
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use tree_sitter::Node;
 
@@ -48,6 +49,9 @@ pub struct Semantics<'t> {
     /// and class bodies not (what `syntax::same_scope_descendants` of the
     /// module lists): every client lookup that reaches the module reads them.
     pub module_level: Vec<Node<'t>>,
+    /// The module's file, where known (`Semantics::at`): where the modules it
+    /// imports from the project are found.
+    pub file: Option<PathBuf>,
 }
 
 impl<'t> Semantics<'t> {
@@ -136,7 +140,13 @@ impl<'t> Semantics<'t> {
             nodes,
             calls,
             module_level,
+            file: None,
         }
+    }
+
+    /// The same, knowing the module's file.
+    pub fn at(self, file: &Path) -> Semantics<'t> {
+        Semantics { file: Some(file.to_path_buf()), ..self }
     }
 
     /// The names written in `node` (a function: its parameters, locals and

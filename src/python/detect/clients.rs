@@ -7,6 +7,7 @@
 use crate::python::syntax::Field;
 use tree_sitter::Node;
 
+use super::imported_clients;
 use crate::llm::provider_of_endpoint;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
@@ -209,13 +210,44 @@ fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usiz
         }
         scope = node.parent();
     }
-    assigned_in(&semantics.module_level, name, source, semantics, depth).or_else(|| {
-        if local {
-            None
-        } else {
-            module_client(name, source, semantics)
-        }
-    })
+    if local {
+        return assigned_in(&semantics.module_level, name, source, semantics, depth);
+    }
+    module_name_depth(name, source, semantics, depth)
+}
+
+/// What a module-level name of the module is: assigned a client, the
+/// `openai` module itself, or a client imported from another module of the project.
+pub fn module_name(name: &str, source: &str, semantics: &Semantics) -> Option<Client> {
+    module_name_depth(name, source, semantics, 0)
+}
+
+fn module_name_depth(name: &str, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
+    assigned_in(&semantics.module_level, name, source, semantics, depth)
+        .or_else(|| module_client(name, source, semantics))
+        .or_else(|| imported(name, false, semantics))
+}
+
+/// A name imported from another module of the project (`from .clients import
+/// client`, `from .config import get_client`): what it is there, or returns.
+fn imported(name: &str, called: bool, semantics: &Semantics) -> Option<Client> {
+    let file = semantics.file.as_deref()?;
+    match semantics.imports.get(name)? {
+        Binding::Member { module, name } => imported_clients::client(file, module, name, called),
+        Binding::Module(_) => None,
+    }
+}
+
+/// `config.get_client()`, where `config` is a module of the project
+/// (`import app.config as config`, `from . import config`).
+fn imported_from_module(module: &str, name: &str, semantics: &Semantics) -> Option<Client> {
+    let file = semantics.file.as_deref()?;
+    let module = match semantics.imports.get(module)? {
+        Binding::Module(module) => module.clone(),
+        Binding::Member { module, name } if module.ends_with('.') => format!("{module}{name}"),
+        Binding::Member { module, name } => format!("{module}.{name}"),
+    };
+    imported_clients::client(file, &module, name, true)
 }
 
 /// `import openai` (or `import openai as oai`): the module is a client too,
@@ -315,13 +347,30 @@ fn annotated(annotation: Node, source: &str, semantics: &Semantics) -> Option<Cl
 fn getter(call: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     let function = call.field("function")?;
     let def = match function.kind_name() {
-        "identifier" => *semantics.functions.get(text(function, source))?,
+        "identifier" => match semantics.functions.get(text(function, source)) {
+            Some(def) => *def,
+            None => return imported(text(function, source), true, semantics),
+        },
         // `self._make_client()`: a method of the enclosing class.
         "attribute" if function.field("object").is_some_and(|o| text(o, source) == "self") => {
             method_of_enclosing_class(call, text(function.field("attribute")?, source), source)?
         }
+        "attribute" => {
+            let object = function.field("object").filter(|o| o.kind_name() == "identifier")?;
+            let name = text(function.field("attribute")?, source);
+            return imported_from_module(text(object, source), name, semantics);
+        }
         _ => return None,
     };
+    returned_depth(def, source, semantics, depth)
+}
+
+/// The client a function returns: its returned value, or else its return annotation.
+pub fn returned_by(def: Node, source: &str, semantics: &Semantics) -> Option<Client> {
+    returned_depth(def, source, semantics, 0)
+}
+
+fn returned_depth(def: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     let body = def.field("body")?;
     let returned =
         same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
