@@ -182,8 +182,17 @@ impl<'t> Semantics<'t> {
     /// The value last assigned to `name` before `at` in `at`'s own scope (its
     /// function, or the module), by a plain `name = value`.
     pub fn value_before(&self, at: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+        self.values_before(at, name, source).pop()
+    }
+
+    /// Every value assigned to `name` before `at` in its scope (branches
+    /// included), in order.
+    pub fn values_before(&self, at: Node<'t>, name: &str, source: &str) -> Vec<Node<'t>> {
         let scope = match crate::python::syntax::enclosing_function(at) {
-            Some(function) => crate::python::syntax::same_scope_descendants(function.field("body")?),
+            Some(function) => match function.field("body") {
+                Some(body) => crate::python::syntax::same_scope_descendants(body),
+                None => return Vec::new(),
+            },
             None => self.module_level.clone(),
         };
         scope
@@ -192,8 +201,8 @@ impl<'t> Semantics<'t> {
             .filter(|n| {
                 n.field("left").is_some_and(|left| left.kind_name() == "identifier" && text(left, source) == name)
             })
-            .rev()
-            .find_map(|n| n.field("right"))
+            .filter_map(|n| n.field("right"))
+            .collect()
     }
 
     /// The qualified name of the function a call calls; a generic class

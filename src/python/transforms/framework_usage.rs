@@ -110,11 +110,17 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCrea
 fn plugin_of(call: Node, llm: Node, source: &str, semantics: &Semantics) -> Option<String> {
     match llm.kind_name() {
         "call" => livekit_llm(llm, source, semantics),
-        // `llm = openai.LLM(...)` earlier in the same scope
-        "identifier" => semantics
-            .value_before(call, text(llm, source), source)
-            .filter(|value| value.kind_name() == "call")
-            .and_then(|value| livekit_llm(value, source, semantics)),
+        // `llm = openai.LLM(...)` earlier in the same scope; assigned in branches (`if ...: llm =
+        // google.LLM() else: llm = openai.LLM()`), only where every branch's plugin is the same.
+        "identifier" => {
+            let plugins: Vec<Option<String>> = semantics
+                .values_before(call, text(llm, source), source)
+                .into_iter()
+                .map(|value| (value.kind_name() == "call").then(|| livekit_llm(value, source, semantics)).flatten())
+                .collect();
+            let first = plugins.first()?.clone();
+            plugins.iter().all(|p| *p == first).then_some(first).flatten()
+        }
         // LiveKit inference: "openai/gpt-4.1-mini"
         "string" => string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string()),
         _ => None,
