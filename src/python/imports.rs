@@ -195,10 +195,18 @@ fn leading_block(root: Node, source: &str, first_party: &[String]) -> Vec<Existi
         // Comments just above an import travel with it, except above a group's first (a heading).
         let first_of_group = block.last().is_none_or(|previous| previous.group != group);
         let above = if first_of_group { start } else { attached_comments_start(source, start) };
-        let first_name = statement
-            .field("name")
-            .map(|n| text(n, source).split_whitespace().next().unwrap_or("").to_lowercase())
-            .unwrap_or_default();
+        // `from m import a`: `a`; `import m as x`: `x` (after a plain `import m`, as isort orders them).
+        let first_name = match statement.kind_name() {
+            "import_statement" => statement
+                .named_child(0)
+                .and_then(|name| name.field("alias"))
+                .map(|alias| text(alias, source).to_lowercase())
+                .unwrap_or_default(),
+            _ => statement
+                .field("name")
+                .map(|n| text(n, source).split_whitespace().next().unwrap_or("").to_lowercase())
+                .unwrap_or_default(),
+        };
         let from = statement.kind_name() != "import_statement";
         let key = (from, module.to_lowercase(), first_name);
         block.push(Existing { end, above, section: section_of(&module, relative, first_party), key, group });

@@ -147,7 +147,9 @@ pub fn instrument(
     let entrypoint_nodes: Vec<Node> = functions.iter().map(|(f, _)| *f).collect();
 
     let mut taken = semantics.identifiers.clone();
-    let names = ModuleNames::of(root, source, semantics, &mut taken);
+    let shadowed: HashSet<String> =
+        entrypoint_nodes.iter().flat_map(|function| semantics::bound_in(*function, source)).collect();
+    let names = ModuleNames::of(root, source, semantics, &shadowed, &mut taken);
     let enabled =
         |code: &str, at: usize| settings.rule_enabled(code, &file.path) && !rules::suppressed(source, at, code);
     let mut planner =

@@ -231,6 +231,89 @@ pub fn is_livekit_agents(qualified: &str, names: &[&str]) -> bool {
     names.contains(&last)
 }
 
+/// The names a function binds in its own scope, which Python makes its
+/// locals for the whole body: parameters, assignment and `for` targets,
+/// `with` / `except` aliases, imports, nested `def` / `class` names, `:=`
+/// targets; not those it declares `global` or `nonlocal`. A module-level name
+/// among them cannot be used in that function (`UnboundLocalError`).
+pub fn bound_in(function: Node, source: &str) -> HashSet<String> {
+    let mut bound = HashSet::new();
+    let mut declared = HashSet::new();
+    if let Some(parameters) = function.field("parameters") {
+        for parameter in descendants(parameters) {
+            let parent_is_default = parameter
+                .parent()
+                .is_some_and(|p| matches!(p.kind_name(), "default_parameter" | "typed_default_parameter"));
+            let is_name = parameter.kind_name() == "identifier"
+                && parameter.parent().is_some_and(|p| {
+                    matches!(
+                        p.kind_name(),
+                        "parameters"
+                            | "typed_parameter"
+                            | "list_splat_pattern"
+                            | "dictionary_splat_pattern"
+                            | "default_parameter"
+                            | "typed_default_parameter"
+                    )
+                })
+                && (!parent_is_default || parameter.parent().and_then(|p| p.field("name")) == Some(parameter));
+            if is_name {
+                bound.insert(text(parameter, source).to_string());
+            }
+        }
+    }
+    let Some(body) = function.field("body") else { return bound };
+    let targets = |target: Node, bound: &mut HashSet<String>| {
+        for node in descendants(target) {
+            let in_pattern = node
+                .parent()
+                .is_none_or(|p| !matches!(p.kind_name(), "attribute" | "subscript" | "call" | "keyword_argument"));
+            if node.kind_name() == "identifier" && in_pattern {
+                bound.insert(text(node, source).to_string());
+            }
+        }
+    };
+    for node in super::syntax::same_scope_descendants(body) {
+        match node.kind_name() {
+            "assignment" | "augmented_assignment" | "for_statement" => {
+                if let Some(left) = node.field("left") {
+                    targets(left, &mut bound);
+                }
+            }
+            "as_pattern" => {
+                if let Some(alias) = node.field("alias") {
+                    targets(alias, &mut bound);
+                }
+            }
+            "named_expression" => {
+                if let Some(name) = node.field("name") {
+                    bound.insert(text(name, source).to_string());
+                }
+            }
+            "function_definition" | "class_definition" => {
+                if let Some(name) = node.field("name") {
+                    bound.insert(text(name, source).to_string());
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                let mut imports = HashMap::new();
+                if node.kind_name() == "import_statement" {
+                    collect_import(node, source, &mut imports);
+                } else {
+                    collect_from_import(node, source, &mut imports);
+                }
+                bound.extend(imports.into_keys());
+            }
+            "global_statement" | "nonlocal_statement" => {
+                declared.extend(named_children(node).into_iter().map(|n| text(n, source).to_string()));
+            }
+            _ => {}
+        }
+    }
+    bound.retain(|name| !declared.contains(name));
+    bound
+}
+
 /// The names among `nodes` (a pre-order list of a subtree): identifiers, but
 /// not a keyword argument's name (`post(json=...)`) nor an attribute's
 /// (`c.started_at`), which bind and read no variable.

@@ -277,20 +277,35 @@ impl Needs {
 }
 
 impl ModuleNames {
-    pub fn of(root: Node, source: &str, semantics: &Semantics, taken: &mut HashSet<String>) -> ModuleNames {
+    /// The names the inserted code uses. A module-level name is reused only
+    /// where no function the code goes into (`shadowed`: what the entrypoints
+    /// bind locally) makes it a local of its own.
+    pub fn of(
+        root: Node,
+        source: &str,
+        semantics: &Semantics,
+        shadowed: &HashSet<String>,
+        taken: &mut HashSet<String>,
+    ) -> ModuleNames {
         let imported = |module: &str, member: &str| -> Option<String> {
-            semantics.module_imports.iter().find_map(|(alias, binding)| match binding {
-                Binding::Member { module: m, name } if m == module && name == member => Some(alias.clone()),
-                Binding::Module(m) if m == &format!("{module}.{member}") => Some(alias.clone()),
-                _ => None,
-            })
+            semantics.module_imports.iter().filter(|(alias, _)| !shadowed.contains(*alias)).find_map(
+                |(alias, binding)| match binding {
+                    Binding::Member { module: m, name } if m == module && name == member => Some(alias.clone()),
+                    Binding::Module(m) if m == &format!("{module}.{member}") => Some(alias.clone()),
+                    _ => None,
+                },
+            )
         };
         let module = |name: &str, taken: &mut HashSet<String>| -> Name {
-            match semantics.module_imports.get(name) {
+            match semantics.module_imports.get(name).filter(|_| !shadowed.contains(name)) {
                 Some(Binding::Module(m)) if m == name => {
                     Name { name: name.to_string(), exists: true, defined_end: None }
                 }
-                _ => match semantics.module_imports.iter().find(|(_, b)| **b == Binding::Module(name.to_string())) {
+                _ => match semantics
+                    .module_imports
+                    .iter()
+                    .find(|(alias, b)| **b == Binding::Module(name.to_string()) && !shadowed.contains(*alias))
+                {
                     Some((alias, _)) => Name { name: alias.clone(), exists: true, defined_end: None },
                     None => Name { name: fresh(name, taken), exists: false, defined_end: None },
                 },
@@ -308,8 +323,10 @@ impl ModuleNames {
             defined_end: None,
         };
         let assigned = |callee: &str, preferred: &str, taken: &mut HashSet<String>| -> Name {
-            let existing = semantics.assignments.iter().find(|(_, value)| {
-                value.kind_name() == "call" && semantics.callee(**value, source).as_deref() == Some(callee)
+            let existing = semantics.assignments.iter().find(|(name, value)| {
+                !shadowed.contains(*name)
+                    && value.kind_name() == "call"
+                    && semantics.callee(**value, source).as_deref() == Some(callee)
             });
             match existing {
                 Some((name, value)) => Name { name: name.clone(), exists: true, defined_end: statement_end(*value) },
@@ -342,7 +359,8 @@ impl ModuleNames {
                 let method = text(function.field("attribute")?, source);
                 let metric = first_positional(value).and_then(|a| string_value(a, source))?;
                 (matches!(method, "create_counter" | "create_histogram" | "create_up_down_counter")
-                    && metric == instrument.metric())
+                    && metric == instrument.metric()
+                    && !shadowed.contains(name))
                 .then(|| name.to_string())
             });
             let name = match existing {
@@ -441,7 +459,8 @@ pub fn plan(
             new_imports.push(NewImport {
                 module: module.to_string(),
                 from: false,
-                first_name: String::new(),
+                // `import asyncio as otel_asyncio` sorts after a plain `import asyncio`.
+                first_name: if name.name == module { String::new() } else { name.name.to_lowercase() },
                 text: import_module(module, &name.name, &layout),
             });
         }
