@@ -25,7 +25,8 @@ pub struct LlmCall<'t> {
     pub method: String,
     /// The `model=` (bedrock: `modelId=`) argument.
     pub model: Option<Node<'t>>,
-    /// An expression that reads the model at run time (a LiveKit LLM's `.model`).
+    /// The object whose `model` attribute names the model at run time (a
+    /// LiveKit LLM: `.model` in 1.x; 0.x has none).
     pub model_of: Option<String>,
     /// What the call returns.
     pub returns: Returns,
@@ -80,7 +81,7 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
             }
             _ => keyword_argument(call, model_arg, source),
         };
-        let model_of = (client.shape == Shape::Livekit).then(|| format!("{}.model", text(object, source)));
+        let model_of = (client.shape == Shape::Livekit).then(|| text(object, source).to_string());
         return Some(LlmCall { call, model, model_of, method: path.join("."), client, returns });
     }
     None

@@ -190,7 +190,10 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         holes.insert("provider", quoted(&first.client.provider));
         let model = match (first.model, &first.model_of) {
             (Some(m), _) if is_pure(m, source) => text(m, source).to_string(),
-            (None, Some(of)) if of.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') => of.clone(),
+            // `getattr`: livekit-agents 0.x LLMs have no `model` (the response's then names it).
+            (None, Some(of)) if of.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') => {
+                format!("getattr({of}, {}, None)", quoted("model"))
+            }
             _ => "None".to_string(),
         };
         holes.insert("model", model);
