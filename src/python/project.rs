@@ -83,8 +83,15 @@ fn locked_version(lock: &str) -> Option<(u32, u32)> {
 fn version_in(text: &str) -> Option<(u32, u32)> {
     let mut from = 0;
     while let Some(found) = text[from..].find(PACKAGE) {
-        let at = from + found + PACKAGE.len();
+        let start = from + found;
+        let at = start + PACKAGE.len();
         from = at;
+        // A requirement's own name: not inside another name, not in a comment (`# needed by livekit-agents`).
+        let line = &text[text[..start].rfind('\n').map_or(0, |n| n + 1)..start];
+        let before = text[..start].chars().next_back();
+        if line.contains('#') || before.is_some_and(|c| !(c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '['))) {
+            continue;
+        }
         let rest = &text[at..];
         // `livekit-agents-foo` is another package.
         if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
@@ -255,6 +262,12 @@ mod tests {
         assert_eq!(version_in("livekit-agents!=1.3.0\n"), Some((0, 0)));
         assert_eq!(version_in("livekit-agents >= 1.5, < 2\n"), Some((1, 5)));
         assert_eq!(version_in("livekit-agents-extra>=0.1\nlivekit-agents>=1.6\n"), Some((1, 6)));
+        // Named in a comment, or inside another name: not its requirement.
+        assert_eq!(
+            version_in("livekit-api>=1.0.3,<2.0.0  # Required by livekit-agents\nlivekit-agents[openai]==1.2.1\n"),
+            Some((1, 2))
+        );
+        assert_eq!(version_in("my-livekit-agents>=3.0\n"), None);
         // Poetry.
         assert_eq!(version_in("[tool.poetry.dependencies]\nlivekit-agents = \"^1.2\"\n"), Some((1, 2)));
         assert_eq!(version_in("livekit-agents = { version = \">=1.5,<2\", extras = [\"openai\"] }\n"), Some((1, 5)));
