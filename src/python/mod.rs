@@ -154,6 +154,16 @@ pub fn instrument(
         |code: &str, at: usize| settings.rule_enabled(code, &file.path) && !rules::suppressed(source, at, code);
     let mut planner =
         Planner { selection, enabled: &enabled, fixes: Vec::new(), edits: Vec::new(), needs: Needs::default() };
+    let livekit_version = if functions.is_empty() { None } else { project::livekit_agents_version(&file.path) };
+    let imports_0x = || {
+        semantics.imports.values().any(|binding| {
+            let module = match binding {
+                Binding::Module(m) => m,
+                Binding::Member { module, .. } => module,
+            };
+            ["livekit.agents.pipeline", "livekit.agents.multimodal"].iter().any(|m| module.starts_with(m))
+        })
+    };
     let cx = session_span::Context {
         source,
         semantics,
@@ -161,6 +171,10 @@ pub fn instrument(
         attributes: &settings.attributes,
         file_unit: &file.indent_unit,
         line_ending: file.line_ending,
+        reasonless_callbacks: match livekit_version {
+            Some(version) => version < (1, 0),
+            None => imports_0x(),
+        },
     };
     let mut decorated = Vec::new();
     let mut sessions: Vec<SessionSpan> = Vec::new();

@@ -230,6 +230,7 @@ const KNOWN_HOLES: &[&str] = &[
     "room_name_value",
     "session_span",
     "on_shutdown",
+    "reason_parameter",
     "ctx",
     "span_name",
     "helper",

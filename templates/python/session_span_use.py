@@ -6,7 +6,7 @@ with __trace__.use_span(__session_span__, end_on_exit=False):
         "voice.room_name.present": __room_name__ != "unknown",
     })
 
-    async def __on_shutdown__(reason: str) -> None:
+    async def __on_shutdown__(__reason_parameter__) -> None:
         duration_ms = int((__asyncio__.get_running_loop().time() - __started_at__) * 1000)
         __session_span__.set_attribute("voice.duration_ms", duration_ms)
         __voice_session_duration__.record(duration_ms, {

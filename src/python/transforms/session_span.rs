@@ -50,7 +50,11 @@
 //! The callback takes the shutdown reason, which LiveKit passes to
 //! one-argument callbacks and which is `"job crashed"` when the entrypoint
 //! raised: that is how `outcome` tells an error without wrapping the body in a
-//! `try`. The user's own shutdown callbacks are left as they are.
+//! `try`. livekit-agents before 0.12.13 calls its callbacks with no argument:
+//! where the project may run such a release (its oldest allowed version is
+//! 0.x, or it names none and imports 0.x's `livekit.agents.pipeline` /
+//! `multimodal`), the parameter is `reason: str = "unknown"` (later releases
+//! still pass the reason to it). The user's own shutdown callbacks are left as they are.
 //!
 //! An entrypoint that sets up telemetry itself (`setup_otel()` installing a
 //! tracer or meter provider, `detect::telemetry_setup`) gets its span after
@@ -110,6 +114,9 @@ pub struct Context<'a, 't> {
     pub attributes: &'a Attributes,
     pub file_unit: &'a str,
     pub line_ending: &'a str,
+    /// The project may run a livekit-agents before 0.12.13, which calls
+    /// shutdown callbacks without the reason: the parameter gets a default.
+    pub reasonless_callbacks: bool,
 }
 
 /// Whether `function` already starts a `voice.session` span (its body or its decorators).
@@ -274,6 +281,8 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     holes.insert("tenant_id_value", tenant_value);
     holes.insert("user_id_value", user_value);
     holes.insert("room_name_value", room_value);
+    let reason = if cx.reasonless_callbacks { "reason: str = \"unknown\"" } else { "reason: str" };
+    holes.insert("reason_parameter", reason.to_string());
 
     let layout = Layout { indent: body_indent, unit, line_ending: cx.line_ending };
     let mut preamble = String::new();
