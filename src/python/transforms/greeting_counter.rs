@@ -99,6 +99,9 @@ fn awaits_speech(function: Node, source: &str, semantics: &Semantics, depth: usi
 fn undelivered(helper: Node, source: &str) -> Option<&'static str> {
     let speech = speech(helper, source);
     let first = speech.first()?;
+    if said_by_pipeline_agent(*first, source) {
+        return Some(PIPELINE_AGENT);
+    }
     let body = helper.field("body")?;
     let nodes = same_scope_descendants(body);
     // Every name that appears in an awaited expression (`await handle`, `await asyncio.wait_for(handle, 5)`).
@@ -191,8 +194,45 @@ pub fn plan(
 /// (not awaited) has no such point, and is not counted.
 pub fn opening_line<'t>(entrypoint: Node<'t>, source: &str) -> Option<Node<'t>> {
     let first = *speech(entrypoint, source).first()?;
+    if said_by_pipeline_agent(first, source) {
+        return None;
+    }
     let awaited = first.parent().filter(|p| p.kind_name() == "await")?;
     awaited.parent().filter(|p| p.kind_name() == "expression_statement")
+}
+
+const PIPELINE_AGENT: &str = "the greeting is said by a livekit-agents 0.x `VoicePipelineAgent` / `MultimodalAgent`, \
+     whose `say` returns once the speech is queued, not played: nothing marks its delivery; voice.greetings.delivered \
+     not counted";
+
+/// Whether a `say` / `generate_reply` call is a livekit-agents 0.x agent's
+/// (`agent = VoicePipelineAgent(...)` in the function, or a parameter annotated
+/// so): its `say` only queues the speech, even awaited.
+fn said_by_pipeline_agent(call: Node, source: &str) -> bool {
+    let is_0x = |t: &str| t.contains("VoicePipelineAgent") || t.contains("MultimodalAgent");
+    let Some(receiver) = call.field("function").and_then(|f| f.field("object")) else { return false };
+    if receiver.kind_name() != "identifier" {
+        return false;
+    }
+    let name = text(receiver, source);
+    let Some(function) = crate::python::syntax::enclosing_function(call) else { return false };
+    let annotated = function.field("parameters").is_some_and(|params| {
+        named_children(params).into_iter().any(|param| {
+            matches!(param.kind_name(), "typed_parameter" | "typed_default_parameter")
+                && param.field("type").is_some_and(|t| is_0x(text(t, source)))
+                && descendants(param).iter().any(|n| n.kind_name() == "identifier" && text(*n, source) == name)
+        })
+    });
+    annotated
+        || function.field("body").is_some_and(|body| {
+            same_scope_descendants(body).into_iter().any(|n| {
+                n.kind_name() == "assignment"
+                    && n.field("left").is_some_and(|l| text(l, source) == name)
+                    && n.field("right").is_some_and(|r| {
+                        r.kind_name() == "call" && r.field("function").is_some_and(|f| is_0x(text(f, source)))
+                    })
+            })
+        })
 }
 
 /// Every opening line the entrypoint may say itself: its `opening_line`,
