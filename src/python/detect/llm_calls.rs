@@ -14,7 +14,7 @@ use tree_sitter::Node;
 use super::clients::{self, Client, Shape};
 use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
-use crate::python::syntax::{keyword_argument, named_children, string_value, text};
+use crate::python::syntax::{first_positional, keyword_argument, named_children, string_value, text};
 
 /// One provider SDK call.
 #[derive(Debug, Clone)]
@@ -57,6 +57,32 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
     if let Some(litellm) = litellm(call, function, source, semantics) {
         return Some(litellm);
     }
+    // `await asyncio.to_thread(client.chat.completions.create, model=..., ...)`: the SDK method is
+    // handed over with its arguments, and the thread's call is the one to wrap.
+    if let Some(method) = to_thread_method(call, function, source, semantics) {
+        return sdk_call(call, method, source, semantics);
+    }
+    sdk_call(call, function, source, semantics)
+}
+
+/// The method reference `asyncio.to_thread(f, ...)` is given, when it is an attribute path.
+fn to_thread_method<'t>(
+    call: Node<'t>,
+    function: Node<'t>,
+    source: &str,
+    semantics: &Semantics<'t>,
+) -> Option<Node<'t>> {
+    if !text(function, source).ends_with("to_thread") {
+        return None;
+    }
+    if semantics.qualified_name(function, source).as_deref() != Some("asyncio.to_thread") {
+        return None;
+    }
+    first_positional(call).filter(|f| f.kind_name() == "attribute")
+}
+
+/// `call` made through `function` (an attribute path on a client): the SDK call it is, if any.
+fn sdk_call<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<LlmCall<'t>> {
     // Split `client.a.b.c` at every point: the longest method path that the
     // client's SDK has wins.
     let mut path: Vec<&str> = Vec::new();
