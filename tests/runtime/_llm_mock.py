@@ -14,6 +14,7 @@ token numbers:
   /google/v1[beta]/models/<m>:streamGenerateContent?alt=sse   (SSE)
   /mistral/v1/chat/completions                   mistral (JSON; SSE when "stream": true)
   /mistral/v1/fim/completions, /v1/agents/completions   mistral FIM and agents (as chat)
+  /mistral/v1/conversations[/<id>]               mistral Conversations (beta): outputs and usage
   /cohere/v2/chat                                cohere v2 (JSON; SSE with message-end usage)
   /cohere/v1/chat                                cohere v1 (JSON with meta; newline-delimited JSON, stream-end usage)
   /cohere/v1/generate                            cohere v1 legacy generate (JSON with meta)
@@ -75,6 +76,7 @@ GOOGLE = {
 }
 MISTRAL_AGENT_MODEL = "mistral-small-latest"
 MISTRAL = {
+    "conversation": {"prompt_tokens": 703, "completion_tokens": 803},
     "json": {"prompt_tokens": 701, "completion_tokens": 801},
     "sse": {"prompt_tokens": 702, "completion_tokens": 802},
 }
@@ -130,6 +132,7 @@ EXPECTED = {
     "google.json": Tokens(GOOGLE["json"]["prompt"], GOOGLE["json"]["candidates"], GOOGLE["json"]["cached"]),
     "google.sse": Tokens(GOOGLE["sse"]["prompt"], GOOGLE["sse"]["candidates"], 0),
     "mistral.json": Tokens(MISTRAL["json"]["prompt_tokens"], MISTRAL["json"]["completion_tokens"]),
+    "mistral.conversation": Tokens(MISTRAL["conversation"]["prompt_tokens"], MISTRAL["conversation"]["completion_tokens"]),
     "mistral.sse": Tokens(MISTRAL["sse"]["prompt_tokens"], MISTRAL["sse"]["completion_tokens"]),
     "cohere.json": Tokens(
         int(COHERE["json"]["input_tokens"]), int(COHERE["json"]["output_tokens"]), int(COHERE["json"]["cached"])
@@ -329,6 +332,27 @@ def _chat_completion(provider: str, body: dict, numbers: dict, text: list[str] |
                 }
             )
     return 200, "text/event-stream", _sse(events, done=True)
+
+
+def _mistral_conversation(body: dict) -> tuple[int, str, bytes]:
+    """mistral's Conversations API (beta): the reply's outputs and `usage`."""
+    nums = MISTRAL["conversation"]
+    resp = {
+        "object": "conversation.response",
+        "conversation_id": "conv-mock-1",
+        "outputs": [
+            {
+                "object": "entry",
+                "type": "message.output",
+                "id": "msg-mock-1",
+                "created_at": "2026-01-01T00:00:00Z",
+                "role": "assistant",
+                "content": "".join(TEXT["mistral"]),
+            }
+        ],
+        "usage": {**nums, "total_tokens": nums["prompt_tokens"] + nums["completion_tokens"]},
+    }
+    return 200, "application/json", json.dumps(resp).encode()
 
 
 def _text_completion(body: dict) -> tuple[int, str, bytes]:
@@ -658,6 +682,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _google(rest, body)
         if provider == "mistral" and rest in ("/v1/chat/completions", "/v1/fim/completions"):
             return _chat_completion("mistral", body, MISTRAL)
+        if provider == "mistral" and (rest == "/v1/conversations" or rest.startswith("/v1/conversations/")):
+            return _mistral_conversation(body)
         if provider == "mistral" and rest == "/v1/agents/completions":
             # an agent's request names no model: the reply says the agent's
             return _chat_completion("mistral", {**body, "model": MISTRAL_AGENT_MODEL}, MISTRAL)

@@ -112,6 +112,8 @@ CALLS = [
     # fill-in-the-middle, and an agent (no `model=`: the response's model labels it)
     Call("mistral", "complete_code", "def greet():", "mistral", "codestral-latest", "mistral.json"),
     Call("mistral", "proofread", "hello", "mistral", "mistral-small-latest", "mistral.json", model_written=False),
+    # a conversation (beta) with an agent: usage on the response, no model said by either
+    Call("mistral", "plan_callback", "late order", "mistral", "unknown", "mistral.conversation", model_written=False),
     Call("cohere", "route_call", "billing", "cohere", "command-a-03-2025", "cohere.json"),
     Call("cohere", "stream_route", "billing", "cohere", "command-a-03-2025", "cohere.sse"),
     # cohere's v1 API (`cohere.Client`): usage in `meta`, streamed as newline-delimited JSON

@@ -227,7 +227,21 @@ fn possible_method(path: &[&str]) -> bool {
                 | "invoke_model"
                 | "invoke_model_with_response_stream"
                 | "send_message"
-                | "send_message_stream")
+                | "send_message_stream"
+                | "start"
+                | "start_async"
+                | "append"
+                | "append_async"
+                | "restart"
+                | "restart_async"
+                | "start_stream"
+                | "start_stream_async"
+                | "append_stream"
+                | "append_stream_async"
+                | "restart_stream"
+                | "restart_stream_async"
+                | "run_async"
+                | "run_stream_async")
         )
     )
 }
@@ -269,6 +283,19 @@ fn method_returns(shape: Shape, path: &[&str]) -> Option<Returns> {
         // Chat, fill-in-the-middle and agents: one response shape.
         (Shape::Mistral, ["chat" | "fim" | "agents", "complete" | "complete_async"]) => Returns::Response,
         (Shape::Mistral, ["chat" | "fim" | "agents", "stream" | "stream_async"]) => Returns::Stream,
+        // Conversations (beta): a response with `usage`; their streams and `run_async` are not followed.
+        (
+            Shape::Mistral,
+            ["beta", "conversations", "start" | "start_async" | "append" | "append_async" | "restart" | "restart_async"],
+        ) => Returns::Response,
+        (Shape::Mistral, ["beta", "conversations", method])
+            if method.contains("stream") || method.starts_with("run") =>
+        {
+            Returns::Opaque(
+                "reports its usage only inside the conversation's events (or, run locally, across several \
+                 requests), which the tool does not follow; `beta.conversations.start(...)` is instrumented",
+            )
+        }
         // v1 and v2 alike (`meta.tokens` / `usage.tokens`); v1's client also has v2's under `.v2`.
         (Shape::Cohere, ["chat"] | ["v2", "chat"] | ["generate"]) => Returns::Response,
         (Shape::Cohere, ["chat_stream"] | ["v2", "chat_stream"]) => Returns::Stream,
