@@ -16,7 +16,7 @@ use tree_sitter::Node;
 use crate::python::semantics::{is_livekit_agents, simple_assignment, Binding, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
-    first_positional, keyword_argument, named_children, text, undecorated, visible_definition,
+    first_positional, keyword_argument, named_children, string_value, text, undecorated, visible_definition,
 };
 
 /// How the entrypoint was registered.
@@ -88,8 +88,30 @@ fn worker_options(call: Node, source: &str, semantics: &Semantics) -> Option<Reg
     if !is_livekit_agents(&callee, &["WorkerOptions", "ServerOptions"]) {
         return None;
     }
-    let target = keyword_argument(call, "entrypoint_fnc", source).or_else(|| first_positional(call))?;
+    let target = keyword_argument(call, "entrypoint_fnc", source)
+        .or_else(|| first_positional(call))
+        .or_else(|| unpacked_entrypoint(call, source, semantics))?;
     registration(Form::WorkerOptions, call, target, source, semantics, None)
+}
+
+/// `WorkerOptions(**options)` where `options = {"entrypoint_fnc": entrypoint, ...}` (or
+/// `dict(entrypoint_fnc=entrypoint, ...)`) is assigned before it in the same scope.
+fn unpacked_entrypoint<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
+    let arguments = call.field("arguments")?;
+    named_children(arguments).into_iter().filter(|a| a.kind_name() == "dictionary_splat").find_map(|splat| {
+        let name = splat.named_child(0).filter(|n| n.kind_name() == "identifier")?;
+        let value = semantics.value_before(call, text(name, source), source)?;
+        match value.kind_name() {
+            "dictionary" => named_children(value).into_iter().filter(|p| p.kind_name() == "pair").find_map(|pair| {
+                let key = pair.field("key")?;
+                (string_value(key, source)? == "entrypoint_fnc").then(|| pair.field("value")).flatten()
+            }),
+            "call" if text(value.field("function")?, source) == "dict" => {
+                keyword_argument(value, "entrypoint_fnc", source)
+            }
+            _ => None,
+        }
+    })
 }
 
 fn rtc_session_call(call: Node, source: &str, semantics: &Semantics) -> Option<Registration> {
