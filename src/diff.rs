@@ -276,7 +276,7 @@ mod tests {
                     continue;
                 }
                 let end = (at + len).min(old.len());
-                planned.push(crate::edit::Edit { start: at, end, text: text.to_string(), order: 0 });
+                planned.push(crate::edit::Edit { start: at, end, text: text.to_string(), order: 1 });
                 taken = end.max(at + 1);
             }
             let new = crate::edit::apply(&old, planned.clone()).unwrap();

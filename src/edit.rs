@@ -7,13 +7,21 @@ pub struct Edit {
     pub start: usize,
     pub end: usize,
     pub text: String,
-    /// Among edits at the same offset, lower goes first. New lines inserted at
-    /// a line start must come before the indentation added to that line.
+    /// Among edits at the same offset, lower goes first: the module's setup
+    /// (0) before any statement's new lines (1), new lines inserted at a line
+    /// start before the indentation added to that line (2), and a call's
+    /// wrapping last (3).
     pub order: u8,
 }
 
 impl Edit {
     pub fn insert(at: usize, text: impl Into<String>) -> Edit {
+        Edit { start: at, end: at, text: text.into(), order: 1 }
+    }
+
+    /// Module-level setup inserted at `at`: before whatever a statement that
+    /// starts there gets (a `with` around it, a decorator).
+    pub fn setup(at: usize, text: impl Into<String>) -> Edit {
         Edit { start: at, end: at, text: text.into(), order: 0 }
     }
 
@@ -29,7 +37,7 @@ impl Edit {
     }
 
     pub fn indent(at: usize, text: impl Into<String>) -> Edit {
-        Edit { start: at, end: at, text: text.into(), order: 1 }
+        Edit { start: at, end: at, text: text.into(), order: 2 }
     }
 }
 

@@ -162,7 +162,7 @@ pub fn merge_into(root: Node, source: &str, module: &str, names: &[String], comb
         return None;
     }
     merged.sort();
-    Some(Edit { start: first.start_byte(), end: last.end_byte(), text: merged.join(", "), order: 0 })
+    Some(Edit { start: first.start_byte(), end: last.end_byte(), text: merged.join(", "), order: 1 })
 }
 
 /// The import statements before the first other statement (a docstring aside).

@@ -102,10 +102,10 @@ pub fn plan(
     holes.insert("span_name", format!("\"{}\"", span_name(helper, source)));
     let layout = Layout { indent, unit, line_ending };
     needs.tracer = true;
-    // Order 1: at the same line start, lines that end the statement before the
+    // Order 2: at the same line start, lines that end the statement before the
     // helper (a session's usage handler, the module setup) come first.
     Outcome::Decorated(Edit {
-        order: 1,
+        order: 2,
         ..Edit::insert(line_start(source, start), template::BOUNDED_SPAN_DECORATOR.render_lines(1, &holes, &layout))
     })
 }

@@ -272,7 +272,7 @@ pub fn plan(
                 start: creation.statement.start_byte(),
                 end: value.start_byte(),
                 text: format!("{name} = "),
-                order: 0,
+                order: 1,
             });
             holes.insert("session", name);
             holes.insert("call_site", format!("\"{}\"", symbol(*function, source)));

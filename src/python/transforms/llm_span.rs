@@ -217,9 +217,9 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
                 start: wrapped.start_byte(),
                 end: wrapped.start_byte(),
                 text: format!("{llm_call}.{method}("),
-                order: 2,
+                order: 3,
             });
-            edits.push(Edit { start: wrapped.end_byte(), end: wrapped.end_byte(), text: ")".into(), order: 2 });
+            edits.push(Edit { start: wrapped.end_byte(), end: wrapped.end_byte(), text: ")".into(), order: 3 });
             if needs_include_usage(call, source) {
                 if let Some(edit) = include_usage(call.call, source, &indent, &unit, cx.line_ending) {
                     edits.push(edit);
@@ -676,10 +676,10 @@ fn include_usage(call: Node, source: &str, indent: &str, unit: &str, line_ending
             start: comma,
             end: comma,
             text: format!("{line_ending}{indent}{unit}{depth}{option},"),
-            order: 2,
+            order: 3,
         });
     }
-    Some(Edit { start: last.end_byte(), end: last.end_byte(), text: format!(", {option}"), order: 2 })
+    Some(Edit { start: last.end_byte(), end: last.end_byte(), text: format!(", {option}"), order: 3 })
 }
 
 fn last_argument(call: Node) -> Option<Node> {

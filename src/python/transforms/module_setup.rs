@@ -565,7 +565,7 @@ pub fn plan(
                 if place == at {
                     imports.push_str(&text);
                 } else {
-                    edits.push(Edit::insert(place, text));
+                    edits.push(Edit::setup(place, text));
                 }
             }
         }
@@ -582,11 +582,11 @@ pub fn plan(
     match reused_end {
         Some(later) => {
             if !imports.is_empty() {
-                edits.push(Edit::insert(at, with_newline_before(source, at, imports, line_ending)));
+                edits.push(Edit::setup(at, with_newline_before(source, at, imports, line_ending)));
             }
             if !definitions.is_empty() {
                 let text = format!("{line_ending}{definitions}");
-                edits.push(Edit::insert(later, spaced(source, later, text, ends_with_def, line_ending)));
+                edits.push(Edit::setup(later, spaced(source, later, text, ends_with_def, line_ending)));
             }
         }
         None => {
@@ -597,7 +597,7 @@ pub fn plan(
                 }
                 text.push_str(&definitions);
             }
-            edits.push(Edit::insert(at, spaced(source, at, text, ends_with_def, line_ending)));
+            edits.push(Edit::setup(at, spaced(source, at, text, ends_with_def, line_ending)));
         }
     }
     edits

@@ -302,7 +302,7 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     match placeholder {
         Some(line) => {
             edits.extend(reindent(function, source, at..line.start, unit));
-            edits.push(Edit { start: line.start, end: line.end, text: String::new(), order: 0 });
+            edits.push(Edit { start: line.start, end: line.end, text: String::new(), order: 1 });
             edits.extend(reindent(function, source, line.end..moved_end, unit));
         }
         None => edits.extend(reindent(function, source, at..moved_end, unit)),

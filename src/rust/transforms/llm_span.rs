@@ -97,7 +97,7 @@ pub fn plan(call: &LlmCall, source: &str, unit: &str, overrides: &HashMap<String
         format!("{indent}.await"),
     ]
     .join("\n");
-    Outcome::Planned { span, edit: Edit { start, end, text, order: 0 } }
+    Outcome::Planned { span, edit: Edit { start, end, text, order: 1 } }
 }
 
 /// Already handed to `voice_otel_llm::record`.

@@ -136,7 +136,7 @@ fn reader_bodies() -> Vec<(&'static str, &'static str)> {
 pub fn append(source: &str, module: &str, line_ending: &str) -> Edit {
     let separator =
         if source.ends_with('\n') { line_ending.to_string() } else { format!("{line_ending}{line_ending}") };
-    Edit { start: source.len(), end: source.len(), text: format!("{separator}{module}{line_ending}"), order: 1 }
+    Edit { start: source.len(), end: source.len(), text: format!("{separator}{module}{line_ending}"), order: 2 }
 }
 
 #[cfg(test)]
