@@ -100,6 +100,8 @@ CALLS = [
     Call("openai", "stream_note", "late order", "openai", "gpt-3.5-turbo-instruct", "openai.text.sse"),
     # the sync client's method handed to a thread by reference (`asyncio.to_thread(client.chat.completions.create, ...)`)
     Call("openai", "triage_in_thread", "refund please", "openai", "gpt-4o-mini", "openai.json"),
+    # ... and in a `functools.partial` given to `loop.run_in_executor`
+    Call("openai", "triage_in_executor", "refund please", "openai", "gpt-4o-mini", "openai.json"),
     # the openai module's own client: `import openai; openai.chat.completions.create(...)`
     Call("openai_module", "route_ticket", "refund", "openai", "gpt-4o-mini", "openai.json"),
     Call("openai_module", "summarize_ticket", "refund", "openai", "gpt-4.1-mini", "openai.responses"),

@@ -60,9 +60,15 @@ fn detect<'t>(call: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option
     // `await asyncio.to_thread(client.chat.completions.create, model=..., ...)`: the SDK method is
     // handed over with its arguments, and the thread's call is the one to wrap.
     if let Some(method) = to_thread_method(call, function, source, semantics) {
-        return sdk_call(call, method, source, semantics);
+        return sdk_call(call, method, call, source, semantics);
     }
-    sdk_call(call, function, source, semantics)
+    // `await loop.run_in_executor(None, functools.partial(client.chat.completions.create, model=...))`
+    // (or `to_thread(partial(...))`): the arguments are the partial's. A stream read in the
+    // caller's thread is not such a call's shape: only a response is followed.
+    if let Some((method, partial)) = partial_in_thread(call, function, source, semantics) {
+        return sdk_call(call, method, partial, source, semantics).filter(|c| c.returns == Returns::Response);
+    }
+    sdk_call(call, function, call, source, semantics)
 }
 
 /// The method reference `asyncio.to_thread(f, ...)` is given, when it is an attribute path.
@@ -81,8 +87,42 @@ fn to_thread_method<'t>(
     first_positional(call).filter(|f| f.kind_name() == "attribute")
 }
 
-/// `call` made through `function` (an attribute path on a client): the SDK call it is, if any.
-fn sdk_call<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<LlmCall<'t>> {
+/// `functools.partial(client.method, ...)` given to a thread (`run_in_executor`'s second
+/// argument, `asyncio.to_thread`'s first): the method and the partial.
+fn partial_in_thread<'t>(
+    call: Node<'t>,
+    function: Node<'t>,
+    source: &str,
+    semantics: &Semantics<'t>,
+) -> Option<(Node<'t>, Node<'t>)> {
+    let written = text(function, source);
+    let position = if written.ends_with("run_in_executor") {
+        1
+    } else if written.ends_with("to_thread")
+        && semantics.qualified_name(function, source).as_deref() == Some("asyncio.to_thread")
+    {
+        0
+    } else {
+        return None;
+    };
+    let arguments = call.field("arguments").map(named_children).unwrap_or_default();
+    let partial = arguments.into_iter().filter(|a| a.kind_name() != "keyword_argument").nth(position)?;
+    if partial.kind_name() != "call" || semantics.callee(partial, source).as_deref() != Some("functools.partial") {
+        return None;
+    }
+    let method = first_positional(partial).filter(|f| f.kind_name() == "attribute")?;
+    Some((method, partial))
+}
+
+/// `call` made through `function` (an attribute path on a client), its arguments in `args`
+/// (the call itself, or the `partial` that holds them): the SDK call it is, if any.
+fn sdk_call<'t>(
+    call: Node<'t>,
+    function: Node<'t>,
+    args: Node<'t>,
+    source: &str,
+    semantics: &Semantics<'t>,
+) -> Option<LlmCall<'t>> {
     // Split `client.a.b.c` at every point: the longest method path that the
     // client's SDK has wins.
     let mut path: Vec<&str> = Vec::new();
@@ -96,7 +136,7 @@ fn sdk_call<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Se
         let returns = method_returns(client.shape, &path)?;
         // Only the SDKs whose calls take `stream=` may return a stream from a response method.
         let takes_stream = matches!(client.shape, Shape::OpenAi | Shape::Anthropic);
-        let returns = if returns == Returns::Response && takes_stream { streams(call, source) } else { returns };
+        let returns = if returns == Returns::Response && takes_stream { streams(args, source) } else { returns };
         let model_arg = if client.shape == Shape::Bedrock { "modelId" } else { "model" };
         // A LiveKit LLM knows its model: `llm.model`.
         let model = match client.shape {
@@ -105,7 +145,7 @@ fn sdk_call<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Se
             Shape::Google if path.first().is_some_and(|m| m.starts_with("send_message")) => {
                 chat_model(object, source, semantics)
             }
-            _ => keyword_argument(call, model_arg, source),
+            _ => keyword_argument(args, model_arg, source),
         };
         let model_of = (client.shape == Shape::Livekit).then(|| text(object, source).to_string());
         return Some(LlmCall { call, model, model_of, method: path.join("."), client, returns });
