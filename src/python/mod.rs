@@ -156,11 +156,7 @@ pub fn instrument(
         Planner { selection, enabled: &enabled, fixes: Vec::new(), edits: Vec::new(), needs: Needs::default() };
     let livekit_version = if functions.is_empty() { None } else { project::livekit_agents_version(&file.path) };
     let imports_0x = || {
-        semantics.imports.values().any(|binding| {
-            let module = match binding {
-                Binding::Module(m) => m,
-                Binding::Member { module, .. } => module,
-            };
+        semantics.imports.values().map(Binding::module).any(|module| {
             ["livekit.agents.pipeline", "livekit.agents.multimodal"].iter().any(|m| module.starts_with(m))
         })
     };

@@ -19,6 +19,15 @@ pub enum Binding {
     Member { module: String, name: String },
 }
 
+impl Binding {
+    /// The module the import names (`a.b`, `m`).
+    pub fn module(&self) -> &str {
+        match self {
+            Binding::Module(module) | Binding::Member { module, .. } => module,
+        }
+    }
+}
+
 /// The names of one module.
 pub struct Semantics<'t> {
     /// Every import of the file, a function's own included: what a name in
@@ -240,27 +249,8 @@ pub fn bound_in(function: Node, source: &str) -> HashSet<String> {
     let mut bound = HashSet::new();
     let mut declared = HashSet::new();
     if let Some(parameters) = function.field("parameters") {
-        for parameter in descendants(parameters) {
-            let parent_is_default = parameter
-                .parent()
-                .is_some_and(|p| matches!(p.kind_name(), "default_parameter" | "typed_default_parameter"));
-            let is_name = parameter.kind_name() == "identifier"
-                && parameter.parent().is_some_and(|p| {
-                    matches!(
-                        p.kind_name(),
-                        "parameters"
-                            | "typed_parameter"
-                            | "list_splat_pattern"
-                            | "dictionary_splat_pattern"
-                            | "default_parameter"
-                            | "typed_default_parameter"
-                    )
-                })
-                && (!parent_is_default || parameter.parent().and_then(|p| p.field("name")) == Some(parameter));
-            if is_name {
-                bound.insert(text(parameter, source).to_string());
-            }
-        }
+        let names = named_children(parameters).into_iter().filter_map(|p| super::syntax::parameter_name(p, source));
+        bound.extend(names.map(str::to_string));
     }
     let Some(body) = function.field("body") else { return bound };
     let targets = |target: Node, bound: &mut HashSet<String>| {
@@ -389,6 +379,17 @@ fn collect_from_import(node: Node, source: &str, imports: &mut HashMap<String, B
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_function_binds_its_parameters_targets_and_imports_not_its_globals() {
+        let source = "def f(a, b: int, c=1, *args, d: str = 'x', **kw):\n    global g\n    g = 1\n    import asyncio\n    x, (y, z) = 1, (2, 3)\n    o.attr = 1\n    for i in []:\n        pass\n    with open(p) as fh:\n        pass\n    if (n := 1):\n        pass\n    def inner():\n        hidden = 1\n";
+        let tree = crate::python::parse::parse(source).unwrap();
+        let function = named_children(tree.root_node()).remove(0);
+        let mut bound: Vec<String> = bound_in(function, source).into_iter().collect();
+        bound.sort();
+        let expected = ["a", "args", "asyncio", "b", "c", "d", "fh", "i", "inner", "kw", "n", "x", "y", "z"];
+        assert_eq!(bound, expected);
+    }
 
     fn qualified(source: &str, expr: &str) -> Option<String> {
         let full = format!("{source}\n{expr}\n");

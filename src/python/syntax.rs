@@ -166,6 +166,10 @@ pub fn parameter_name<'a>(param: Node, source: &'a str) -> Option<&'a str> {
             named_children(param).into_iter().find(|n| n.kind_name() == "identifier").map(|n| text(n, source))
         }
         "default_parameter" | "typed_default_parameter" => param.field("name").map(|n| text(n, source)),
+        // `*args`, `**kwargs`
+        "list_splat_pattern" | "dictionary_splat_pattern" => {
+            named_children(param).into_iter().find(|n| n.kind_name() == "identifier").map(|n| text(n, source))
+        }
         _ => None,
     }
 }

@@ -12,8 +12,8 @@ use crate::llm::provider_of_endpoint;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
-    descendants, enclosing_class, first_positional, keyword_argument, named_children, same_scope_descendants,
-    string_value, text,
+    descendants, enclosing_class, first_positional, keyword_argument, named_children, parameter_name,
+    same_scope_descendants, string_value, text,
 };
 
 /// The shape of a provider SDK: which calls it has and where it reports usage.
@@ -142,13 +142,8 @@ fn bedrock_client(call: Node, source: &str, semantics: &Semantics) -> Option<Cli
             .iter()
             .any(|b| module == *b || module.starts_with(&format!("{b}.")))
     };
-    let uses_boto = semantics.imports.iter().any(|(local, binding)| {
-        boto(local)
-            || match binding {
-                crate::python::semantics::Binding::Module(m) => boto(m),
-                crate::python::semantics::Binding::Member { module, .. } => boto(module),
-            }
-    }) || semantics.qualified_name(function, source).is_some_and(|q| boto(&q));
+    let uses_boto = semantics.imports.iter().any(|(local, binding)| boto(local) || boto(binding.module()))
+        || semantics.qualified_name(function, source).is_some_and(|q| boto(&q));
     uses_boto.then(|| Client { shape: Shape::Bedrock, provider: "bedrock".to_string() })
 }
 
@@ -271,14 +266,7 @@ fn module_client(name: &str, source: &str, semantics: &Semantics) -> Option<Clie
 /// Whether `function` has a parameter called `name`, annotated or not.
 fn has_parameter(function: Node, name: &str, source: &str) -> bool {
     let Some(params) = function.field("parameters") else { return false };
-    named_children(params).into_iter().any(|param| {
-        let ident = match param.kind_name() {
-            "identifier" => Some(param),
-            "default_parameter" | "typed_default_parameter" => param.field("name"),
-            _ => named_children(param).into_iter().find(|n| n.kind_name() == "identifier"),
-        };
-        ident.is_some_and(|i| text(i, source) == name)
-    })
+    named_children(params).into_iter().any(|param| parameter_name(param, source) == Some(name))
 }
 
 /// Whether `name` is assigned (or bound by `as`) among `nodes`.

@@ -167,13 +167,11 @@ pub fn unknown_clients<'t>(
     found: &[LlmCall<'t>],
 ) -> Vec<(Node<'t>, String, &'static str)> {
     let imports = |root: &str| {
-        semantics.imports.values().any(|binding| {
-            let module = match binding {
-                crate::python::semantics::Binding::Module(m) => m,
-                crate::python::semantics::Binding::Member { module, .. } => module,
-            };
-            module == root || module.starts_with(&format!("{root}."))
-        })
+        semantics
+            .imports
+            .values()
+            .map(|binding| binding.module())
+            .any(|module| module == root || module.starts_with(&format!("{root}.")))
     };
     // Paths no other library has count wherever the client comes from (imported from
     // the project's own module, say); the others only beside an import of their SDK.
