@@ -3,18 +3,18 @@ def __framework_llm_metrics__(call_site, *, plugin=None, use_case="voice.respons
     tenant_id = str(__otel_context__.get_value("voice_otel_fix.tenant_id") or "unknown")
 
     def on_metrics_collected(event):
-        metrics = getattr(event, "metrics", None)
-        kind = getattr(metrics, "type", None)
+        reported = getattr(event, "metrics", None)
+        kind = getattr(reported, "type", None)
         try:
             if kind == "llm_metrics":
-                tokens = (metrics.prompt_tokens, metrics.completion_tokens, metrics.prompt_cached_tokens)
+                tokens = (reported.prompt_tokens, reported.completion_tokens, reported.prompt_cached_tokens)
             elif kind == "realtime_model_metrics":
-                tokens = (metrics.input_tokens, metrics.output_tokens, metrics.input_token_details.cached_tokens)
+                tokens = (reported.input_tokens, reported.output_tokens, reported.input_token_details.cached_tokens)
             else:
                 return
         except Exception:
             return
-        metadata = getattr(metrics, "metadata", None)
+        metadata = getattr(reported, "metadata", None)
         provider = getattr(metadata, "model_provider", None) or ""
         model = getattr(metadata, "model_name", None) or ""
         __count_framework_llm_tokens__(tokens, provider, model, plugin, tenant_id, use_case, call_site)

@@ -332,6 +332,48 @@ def test_tenant_is_read_when_the_session_subscribes(llm_mock, metric_store, monk
     assert points(event["store"], "llm.tokens.input", scope) == [(want, EXPECTED_TURNS[0]["llm.tokens.input"])]
 
 
+def test_metrics_collected_handler_counts_each_turn(llm_mock, metric_store, monkeypatch):
+    """livekit-agents before 1.5 (the case pins <1.5): the sync ``metrics_collected`` handler.
+
+    livekit-agents 1.8 still emits ``metrics_collected`` (deprecated) with an ``LLMMetrics``
+    per LLM turn, holding that turn's numbers (not running totals), so the same handler runs
+    here under a real session: each turn counted once, with the six attributes."""
+    from livekit.agents import AgentSession
+
+    case = "session_turns_metrics"
+    before_replies = run_turns(load(case, "before"), USER_INPUTS)
+    llm_mock.reset()
+    metric_store.drain()
+
+    after = load(case, "after")
+    scope = after.__name__
+    handlers, per_event = [], []
+    real_on = AgentSession.on
+
+    def drain(event):
+        if getattr(getattr(event, "metrics", None), "type", None) == "llm_metrics":
+            per_event.append(type(metric_store)(metric_store._reader).collect())
+
+    def on(session, event, callback=None):
+        registered = real_on(session, event, callback)
+        if event == "metrics_collected" and callback is not None and callback is not drain:
+            handlers.append(callback)
+            real_on(session, "metrics_collected", drain)  # after the module's handler
+        return registered
+
+    monkeypatch.setattr(AgentSession, "on", on)
+    replies = run_turns(after, USER_INPUTS)
+
+    assert replies == before_replies == EXPECTED_REPLIES
+    assert len(handlers) == 1 and not inspect.iscoroutinefunction(handlers[0])
+    assert len(per_event) == len(USER_INPUTS)
+    for index, (store, turn) in enumerate(zip(per_event, EXPECTED_TURNS), start=1):
+        for name in TOKEN_METRICS:
+            got = points(store, name, scope)
+            assert got == [(EXPECTED_ATTRIBUTES, turn[name])], f"turn {index}, {name}: {got}"
+    assert not any(points(metric_store, name, scope) for name in TOKEN_METRICS), "nothing counted at close"
+
+
 @pytest.mark.parametrize(
     ("reported", "model", "plugin", "want"),
     [
