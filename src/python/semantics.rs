@@ -315,6 +315,15 @@ fn names(nodes: &[Node], source: &str) -> HashSet<String> {
         match node.kind_name() {
             "keyword_argument" => not_names.extend(node.field("name").map(|n| n.start_byte())),
             "attribute" => not_names.extend(node.field("attribute").map(|n| n.start_byte())),
+            // What an import reads but does not bind: `json` in `import json as j`, the module
+            // of `from m import x`, `b` in `import a.b`.
+            "aliased_import" => not_names.extend(node.field("name").into_iter().flat_map(identifier_starts)),
+            "import_from_statement" => {
+                not_names.extend(node.field("module_name").into_iter().flat_map(identifier_starts))
+            }
+            "dotted_name" if node.parent().is_some_and(|p| p.kind_name() == "import_statement") => {
+                not_names.extend(identifier_starts(node).into_iter().skip(1))
+            }
             "identifier" if !not_names.contains(&node.start_byte()) => {
                 let name = text(node, source);
                 if !names.contains(name) {
@@ -325,6 +334,10 @@ fn names(nodes: &[Node], source: &str) -> HashSet<String> {
         }
     }
     names
+}
+
+fn identifier_starts(node: Node) -> Vec<usize> {
+    descendants(node).into_iter().filter(|n| n.kind_name() == "identifier").map(|n| n.start_byte()).collect()
 }
 
 /// Under `if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`): never run.
@@ -389,6 +402,15 @@ mod tests {
         bound.sort();
         let expected = ["a", "args", "asyncio", "b", "c", "d", "fh", "i", "inner", "kw", "n", "x", "y", "z"];
         assert_eq!(bound, expected);
+    }
+
+    #[test]
+    fn names_are_what_the_code_binds_or_reads_not_import_paths_keywords_or_attributes() {
+        let source = "import json as j\nfrom os import path as p\nimport a.b\nfrom .pkg.mod import thing\nf(k=1)\nx.attr\n";
+        let tree = crate::python::parse::parse(source).unwrap();
+        let mut found: Vec<String> = names(&descendants(tree.root_node()), source).into_iter().collect();
+        found.sort();
+        assert_eq!(found, ["a", "f", "j", "p", "thing", "x"]);
     }
 
     fn qualified(source: &str, expr: &str) -> Option<String> {
