@@ -122,12 +122,15 @@ async def run_job_async(
     ctx: FakeJobContext,
     reason: str = DEFAULT_REASON,
     before_shutdown: Callable[[], Any] | None = None,
+    crash_reason: str = JOB_CRASHED,
 ) -> tuple[Any, BaseException | None]:
     """Run ``entrypoint(ctx)`` then its shutdown callbacks, like livekit does.
 
     ``before_shutdown`` (sync or async) runs after the entrypoint finished and
     before any shutdown callback: the hook tests use to observe the state
-    "entrypoint returned, job not shut down yet".
+    "entrypoint returned, job not shut down yet". ``crash_reason`` is the reason
+    given when the entrypoint raised: livekit's ``"job crashed"``, unless the
+    room disconnected first (then that reason won the race, and is passed).
     """
     task = asyncio.create_task(entrypoint(ctx), name="job_user_entrypoint")
     result: Any = None
@@ -136,7 +139,7 @@ async def run_job_async(
         result = await task
     except Exception as exc:  # noqa: BLE001 -- the framework logs it and shuts down with "job crashed"
         error = exc
-        reason = JOB_CRASHED
+        reason = crash_reason
     ctx.shutdown_reason = reason
 
     if before_shutdown is not None:
@@ -159,9 +162,10 @@ def run_job(
     ctx: FakeJobContext,
     reason: str = DEFAULT_REASON,
     before_shutdown: Callable[[], Any] | None = None,
+    crash_reason: str = JOB_CRASHED,
 ) -> tuple[Any, BaseException | None]:
     """Synchronous wrapper: a fresh event loop per job. Returns (result, exception)."""
-    return asyncio.run(run_job_async(entrypoint, ctx, reason, before_shutdown))
+    return asyncio.run(run_job_async(entrypoint, ctx, reason, before_shutdown, crash_reason))
 
 
 def load_module_from_path(path: str | Path, label: str = "agent"):

@@ -270,6 +270,19 @@ def test_crash_marks_session_span_error(load_agent, span_exporter):
     assert helper.status.status_code != StatusCode.ERROR
 
 
+def test_crash_after_the_room_disconnected_is_an_error(load_agent, metric_store, span_exporter):
+    """The room went first (the callee hung up while the agent waited): livekit passes
+    "room disconnected", yet the body raised, so the histogram says error, as the span does."""
+    module = load_agent("crash", "after")
+    ctx = lk.FakeJobContext(metadata=TENANT_META, room_name=ROOM)
+    _, error = lk.run_job(module.entrypoint, ctx, crash_reason="room disconnected")
+    assert isinstance(error, RuntimeError) and ctx.shutdown_callback_errors == []
+    assert only_session_span(span_exporter).status.status_code == StatusCode.ERROR
+    [(attrs, count, _)] = metric_store.histogram_points("voice.session.duration_ms", module.__name__)
+    assert count == 1
+    assert attrs == {"tenant.id": "acme", "voice.disconnect_reason": "room disconnected", "outcome": "error"}
+
+
 def test_successful_session_span_is_not_error(load_agent, span_exporter):
     run_after(load_agent, "greeting_session")
     session = only_session_span(span_exporter)

@@ -34,11 +34,15 @@
 //!
 //!         async def on_shutdown(reason: str) -> None:
 //!             duration_ms = int((asyncio.get_running_loop().time() - started_at) * 1000)
+//!             # LiveKit waits for the entrypoint first; it says "job crashed" unless the room went first,
+//!             # and `use_span` has set ERROR on the span if the body raised.
+//!             session_status = getattr(getattr(session_span, "status", None), "status_code", None)
+//!             crashed = reason == "job crashed" or session_status == trace.StatusCode.ERROR
 //!             session_span.set_attribute("voice.duration_ms", duration_ms)
 //!             voice_session_duration.record(duration_ms, {
 //!                 "tenant.id": tenant_id,
 //!                 "voice.disconnect_reason": reason,
-//!                 "outcome": "error" if reason == "job crashed" else "success",
+//!                 "outcome": "error" if crashed else "success",
 //!             })
 //!             session_span.end()
 //!
@@ -49,8 +53,11 @@
 //!
 //! The callback takes the shutdown reason, which LiveKit passes to
 //! one-argument callbacks and which is `"job crashed"` when the entrypoint
-//! raised: that is how `outcome` tells an error without wrapping the body in a
-//! `try`. livekit-agents before 0.12.13 calls its callbacks with no argument:
+//! raised, unless the room disconnected first (a callee hanging up while the
+//! agent waits for them, and the wait raising). LiveKit runs the callbacks only
+//! once the entrypoint has finished, and `use_span` sets ERROR on the span when
+//! the body raises: so `outcome` is "error" on either sign, without wrapping
+//! the body in a `try`, and agrees with the span. livekit-agents before 0.12.13 calls its callbacks with no argument:
 //! where the project may run such a release (its oldest allowed version is
 //! 0.x, or it names none and imports 0.x's `livekit.agents.pipeline` /
 //! `multimodal`), the parameter is `reason: str = "unknown"` (later releases
