@@ -406,7 +406,8 @@ mod tests {
 
     #[test]
     fn names_are_what_the_code_binds_or_reads_not_import_paths_keywords_or_attributes() {
-        let source = "import json as j\nfrom os import path as p\nimport a.b\nfrom .pkg.mod import thing\nf(k=1)\nx.attr\n";
+        let source =
+            "import json as j\nfrom os import path as p\nimport a.b\nfrom .pkg.mod import thing\nf(k=1)\nx.attr\n";
         let tree = crate::python::parse::parse(source).unwrap();
         let mut found: Vec<String> = names(&descendants(tree.root_node()), source).into_iter().collect();
         found.sort();

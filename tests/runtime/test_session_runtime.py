@@ -42,6 +42,11 @@ CASES = {
         "crashes": False,
         "connects": False,
     },
+    "decorated_helpers": {
+        "helpers": ["voice.load_prompt", "voice.lookup_order"],
+        "crashes": False,
+        "connects": True,
+    },
 }
 ALL_CASES = list(CASES)
 HELPER_CASES = [c for c in CASES if CASES[c]["helpers"]]
@@ -161,6 +166,27 @@ def test_each_job_gets_its_own_session_trace(load_agent, span_exporter):
     assert sessions[0].context.trace_id != sessions[1].context.trace_id
     greetings = spans_named(span_exporter, "voice.deliver_initial_greeting")
     assert {g.parent.span_id for g in greetings} == {s.context.span_id for s in sessions}
+
+
+def test_span_decorator_goes_under_the_helpers_own_decorators(load_agent, span_exporter):
+    """`lru_cache` and a class-based decorator keep what they return; the span covers the body."""
+    from opentelemetry import trace
+
+    class SpanAtAppend(list):
+        def append(self, item):
+            super().append((item, trace.get_current_span().get_span_context().span_id))
+
+    module = load_agent("decorated_helpers", "after")
+    userdata = {"session": lk.FakeSession(), "log": SpanAtAppend()}
+    ctx = lk.FakeJobContext(metadata=TENANT_META, room_name=ROOM, userdata=userdata)
+    _, error = lk.run_job(module.entrypoint, ctx)
+    assert error is None and ctx.shutdown_callback_errors == []
+    assert module._load_prompt.cache_info().misses == 1  # still the lru_cache wrapper
+    module._load_prompt.cache_clear()
+    assert type(module.lookup_order).__name__ == "audited" and module.lookup_order.calls == 1
+    [lookup] = spans_named(span_exporter, "voice.lookup_order")
+    looked_up = [span_id for item, span_id in ctx.log if item[0] == "order_looked_up"]
+    assert looked_up == [lookup.context.span_id], "the body ran inside the helper's span"
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,9 @@
 //!
 //! Not applied to generators and async generators: the decorator would end
 //! the span when the generator object is created, before any iteration. They
-//! get a diagnostic instead. A function that already has a span decorator is
+//! get a diagnostic instead. The decorator goes directly on the `def`, under
+//! the function's own decorators (`@functools.lru_cache`, `@function_tool`),
+//! so that what they return keeps its type. A function that already has a span decorator is
 //! left alone, and so are methods and functions of other modules, and a
 //! function that sets up telemetry (`detect::telemetry_setup`): its span would
 //! start before the provider it installs.
@@ -30,9 +32,7 @@ use crate::edit::Edit;
 use crate::python::detect::telemetry_setup::sets_up_telemetry;
 use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
-use crate::python::syntax::{
-    decorators, indentation_at, is_generator, line_start, outermost, same_scope_descendants, text,
-};
+use crate::python::syntax::{decorators, indentation_at, is_generator, line_start, same_scope_descendants, text};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
 
@@ -96,7 +96,11 @@ pub fn plan(
     if is_generator(helper) {
         return Outcome::Generator;
     }
-    let start = outermost(helper).start_byte();
+    // Directly on the `def`, under the helper's own decorators: over them it
+    // would wrap what they return (an `lru_cache` wrapper, a `FunctionTool`)
+    // as a plain function, losing `cache_clear()` or ending the span before
+    // the tool's body ran.
+    let start = helper.start_byte();
     let indent = indentation_at(source, start).unwrap_or("");
     let mut holes: HashMap<&str, String> = names.holes();
     holes.insert("span_name", format!("\"{}\"", span_name(helper, source)));
