@@ -13,9 +13,14 @@ def __llm_span__(name, *, provider, model, use_case, call_site, usage):
         call = __LlmCall__(usage)
         try:
             yield call
-        except BaseException:
+        except Exception:
             attributes["outcome"] = "error"
             span.set_attribute("outcome", "error")
+            raise
+        except BaseException:
+            # Cancelled (a barge-in cancels the turn's task) or closed early: not a failure.
+            attributes["outcome"] = "cancelled"
+            span.set_attribute("outcome", "cancelled")
             raise
         finally:
             if not model and call.model:

@@ -640,9 +640,18 @@ class _Handler(BaseHTTPRequestHandler):
         req = RecordedRequest(self.command, self.path, headers, list(self.headers.items()), body)
         with self.server.lock:
             self.server.requests.append(req)
+        hold = self.server.hold
+        if hold is not None:  # a test cancels the caller while the request is in flight
+            hold.wait(timeout=10)
         status, ctype, payload, *extra = self._route(req)
+        try:
+            self._send(status, ctype, payload, extra[0] if extra else {})
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the caller was cancelled and hung up: nothing to answer
+
+    def _send(self, status: int, ctype: str, payload: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
-        for name, value in (extra[0] if extra else {}).items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(payload)))
@@ -720,6 +729,7 @@ class MockLlmServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self.fail = False
+        self.hold: threading.Event | None = None  # when set, each request waits for it before answering
         self.framework_turns = 0  # /framework/v1/chat/completions requests answered so far
         self._thread: threading.Thread | None = None
 
@@ -765,3 +775,6 @@ class MockLlmServer(ThreadingHTTPServer):
             self.requests.clear()
             self.framework_turns = 0
         self.fail = False
+        if self.hold is not None:
+            self.hold.set()
+        self.hold = None

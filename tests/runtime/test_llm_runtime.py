@@ -29,6 +29,7 @@ import os
 import re
 import socket
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -420,6 +421,38 @@ def test_tenant_reaches_call_made_in_asyncio_task(call, llm_mock, span_exporter,
     assert six(span.attributes) == attributes
     assert_tokens_counted(metric_store, call, attributes)
     assert_no_tenant_sent(list(llm_mock.requests))
+
+
+@pytest.mark.parametrize("call", ASYNC_CALLS, ids=[c.id for c in ASYNC_CALLS])
+def test_cancelled_call_is_not_an_error(call, llm_mock, span_exporter, metric_store):
+    """A barge-in cancels the turn's task while the request is in flight: the CancelledError
+    propagates, the span says outcome="cancelled" (not an error: OpenTelemetry sets no ERROR
+    for it either), and no token is counted (no response came)."""
+    module = load(call.case, "after")
+    span_exporter.clear()
+    metric_store.drain()
+    llm_mock.hold = threading.Event()
+
+    async def turn():
+        task = asyncio.create_task(getattr(module, call.fn)(call.arg))
+        for _ in range(1000):
+            if llm_mock.requests:
+                break
+            await asyncio.sleep(0.01)
+        assert llm_mock.requests, "the call never reached the mock"
+        task.cancel()
+        try:
+            await task
+        finally:
+            llm_mock.hold.set()
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(turn())
+    span = only_span(span_exporter, call.span_name)
+    assert span.attributes["outcome"] == "cancelled"
+    assert span.status.status_code != StatusCode.ERROR
+    for name in TOKEN_METRICS:
+        assert metric_store.sum_points(name) == [], f"{name} recorded for a cancelled call"
 
 
 ANTHROPIC_CALLS = [c for c in CALLS if c.case == "anthropic"]
