@@ -34,6 +34,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
     ("VOF003", "missing-greeting-counter", "A delivered greeting that `voice.greetings.delivered` does not count."),
     ("VOF004", "missing-llm-instrumentation", "An LLM call without a product-named span and token counters."),
     ("VOF005", "missing-framework-llm-usage", "An AgentSession whose LLM tokens are not counted."),
+    (
+        "VOF006",
+        "shutdown-callback-outside-session",
+        "A shutdown callback that makes LLM calls outside the session's context.",
+    ),
     ("VOF900", "unparsable-file", "A file that is not Python the tool can read."),
 ];
 
@@ -63,13 +68,7 @@ pub fn fixes_of(text: &str, fixes: &[Fix], setup: &[Edit]) -> Vec<SarifFix> {
         });
     }
     for fix in fixes {
-        let rule = match fix.id.0.split('@').next() {
-            Some("session") => "VOF001",
-            Some("helper") => "VOF002",
-            Some("greeting") => "VOF003",
-            Some("llm") => "VOF004",
-            _ => "VOF005",
-        };
+        let rule = fix.code;
         let column = fix.edits.first().map_or(1, |e| crate::source::line_col(text, e.start).1);
         out.push(SarifFix {
             rule,

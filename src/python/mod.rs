@@ -29,6 +29,7 @@ use transforms::greeting_counter;
 use transforms::llm_span;
 use transforms::module_setup::{self, ModuleNames, Needs};
 use transforms::session_span::{self, NotApplicable, SessionSpan};
+use transforms::shutdown_context;
 
 /// What a file contributes to finding entrypoints in the package.
 pub fn module_facts(semantics: &Semantics, source: &str) -> ModuleFacts {
@@ -341,6 +342,30 @@ pub fn instrument(
             edits: site.edits,
         };
         planner.add(fix, &site.needs);
+    }
+    // Shutdown callbacks that make those calls: run in the session's context.
+    let llm_ranges: Vec<std::ops::Range<usize>> =
+        calls.iter().map(|c| c.call.start_byte()..c.call.end_byte()).collect();
+    for registration in shutdown_context::registrations(source, semantics, &llm_ranges) {
+        if shutdown_context::already_wrapped(&registration, source) {
+            continue;
+        }
+        let mut needs = Needs::default();
+        let edits = shutdown_context::plan(&registration, &names, &mut needs);
+        let start = registration.call.start_byte();
+        let fix = Fix {
+            id: FixId::new("shutdown", start),
+            code: "VOF006",
+            at: start,
+            title: format!(
+                "session context for the shutdown callback `{}`",
+                syntax::text(registration.callback, source)
+            ),
+            line: at(start).0,
+            requires: Vec::new(),
+            edits,
+        };
+        planner.add(fix, &needs);
     }
     if instrumented {
         for (call, written, client) in detect::llm_calls::unknown_clients(source, semantics, &calls) {

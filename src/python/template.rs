@@ -50,6 +50,7 @@ pub const SESSION_SPAN_START: Template = template!("session_span_start");
 pub const SESSION_SPAN_USE: Template = template!("session_span_use");
 pub const BOUNDED_SPAN_DECORATOR: Template = template!("bounded_span_decorator");
 pub const GREETING_DELIVERED: Template = template!("greeting_delivered");
+pub const WITH_SESSION_CONTEXT: Template = template!("with_session_context");
 
 pub const ALL: &[Template] = &[
     OTEL_IMPORTS,
@@ -85,6 +86,7 @@ pub const ALL: &[Template] = &[
     SESSION_SPAN_USE,
     BOUNDED_SPAN_DECORATOR,
     GREETING_DELIVERED,
+    WITH_SESSION_CONTEXT,
 ];
 
 /// Python's own dunder names, which templates use as themselves.
@@ -100,6 +102,8 @@ const PYTHON_DUNDERS: &[&str] = &[
     "__iter__",
     "__next__",
     "__call__",
+    "__code__",
+    "__qualname__",
 ];
 
 /// How inserted lines are laid out in a particular place of a file.
@@ -256,6 +260,7 @@ const KNOWN_HOLES: &[&str] = &[
     "framework_llm_metrics",
     "count_framework_llm_tokens",
     "llm_provider_name",
+    "with_session_context",
     "session",
     "event",
     "handler",

@@ -455,6 +455,72 @@ def test_cancelled_call_is_not_an_error(call, llm_mock, span_exporter, metric_st
         assert metric_store.sum_points(name) == [], f"{name} recorded for a cancelled call"
 
 
+def test_llm_call_in_a_shutdown_callback_keeps_the_session_context(llm_mock, span_exporter, metric_store):
+    """LiveKit runs shutdown callbacks in its own task (the fake job does too): a post-call summary
+    registered through `_with_session_context` is a child of `voice.session`, with its tenant."""
+    import vof_runtime_fakes as lk
+
+    metadata = '{"tenant_id": "acme-desk", "user_id": "u-9"}'
+    outcomes = {}
+    for variant in ("before", "after"):
+        module = load("shutdown_summary", variant)
+        span_exporter.clear()
+        metric_store.drain()
+        ctx = lk.FakeJobContext(metadata=metadata, room_name="front-desk-3")
+        _, error = lk.run_job(module.entrypoint, ctx)
+        assert error is None and ctx.shutdown_callback_errors == []
+        outcomes[variant] = list(ctx.log)
+    assert outcomes["after"] == outcomes["before"]
+    assert outcomes["after"][-1][:2] == ("summary", "room disconnected")
+
+    [session] = spans_named(span_exporter, "voice.session")
+    [summary] = [s for s in span_exporter.get_finished_spans() if s.name.startswith("llm.")]
+    assert summary.parent is not None and summary.parent.span_id == session.context.span_id
+    attributes = {
+        "tenant.id": "acme-desk",
+        "llm.provider": "openai",
+        "llm.model": "gpt-4o-mini",
+        "llm.use_case": "summarize_call",
+        "llm.call_site": "CallRecorder._summarize_call",
+        "outcome": "success",
+    }
+    assert six(summary.attributes) == attributes
+    want = mock.EXPECTED["openai.json"]
+    assert_counter(metric_store, "llm.tokens.input", want.input, attributes)
+    assert_counter(metric_store, "llm.tokens.output", want.output, attributes)
+
+
+def test_with_session_context_passes_the_reason_as_livekit_would(llm_mock):
+    """Functions and bound methods, with and without the reason parameter; names kept."""
+    after = load("shutdown_summary", "after")
+    calls = []
+
+    async def no_reason():
+        calls.append("no_reason")
+
+    async def with_reason(reason):
+        calls.append(("with_reason", reason))
+
+    class Recorder:
+        async def method_with_reason(self, reason):
+            calls.append(("method_with_reason", reason))
+
+        async def method_no_reason(self):
+            calls.append("method_no_reason")
+
+    recorder = Recorder()
+    for callback in (no_reason, with_reason, recorder.method_with_reason, recorder.method_no_reason):
+        wrapped = after._with_session_context(callback)
+        assert wrapped.__name__ == callback.__name__ and wrapped.__code__.co_argcount == 1
+        asyncio.run(wrapped("user requested"))
+    assert calls == [
+        "no_reason",
+        ("with_reason", "user requested"),
+        ("method_with_reason", "user requested"),
+        "method_no_reason",
+    ]
+
+
 ANTHROPIC_CALLS = [c for c in CALLS if c.case == "anthropic"]
 
 

@@ -117,6 +117,13 @@ pub const FIX_RULES: &[Rule] = &[
         doc: "## What it does\nFinds `AgentSession(...)` constructions without a usage handler.\n\n## Why is this bad?\nFramework-driven LLM turns spend tokens too; they belong in the same `llm.tokens.*` counters.\n\n## Fix safety\nSafe: a sync handler subscribed to `session_usage_updated` (or `metrics_collected` before livekit-agents 1.5).",
         fix: true,
     },
+    Rule {
+        code: "VOF006",
+        name: "shutdown-callback-outside-session",
+        summary: "A shutdown callback that makes LLM calls outside the session's context",
+        doc: "## What it does\nFinds `ctx.add_shutdown_callback(callback)` where the callback (a function, a method of the class, a lambda) makes an LLM call of this file, itself or through the functions and methods of the file it calls.\n\n## Why is this bad?\nLiveKit runs shutdown callbacks in its job runner's own tasks: the `voice.session` span and the tenant the entrypoint made current are not current there. A post-call summary made at shutdown counts its tokens under `tenant.id=\"unknown\"`, in a trace of its own.\n\n## Example\n```python\nctx.add_shutdown_callback(summarize_call)\n```\n\nUse instead:\n```python\nctx.add_shutdown_callback(_with_session_context(summarize_call))\n```\n\n## Fix safety\nSafe: `_with_session_context` makes the context current at registration current again while the callback runs, passes the reason exactly when LiveKit would (the same `__code__.co_argcount` test), and keeps the callback's name. Callbacks that make no LLM call of this file are left alone.",
+        fix: true,
+    },
 ];
 
 /// Every rule's description, in code order.

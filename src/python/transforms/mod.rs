@@ -6,4 +6,5 @@ pub mod greeting_counter;
 pub mod llm_span;
 pub mod module_setup;
 pub mod session_span;
+pub mod shutdown_context;
 pub mod stream_options;

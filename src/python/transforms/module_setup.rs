@@ -186,6 +186,7 @@ pub struct ModuleNames {
     pub framework_llm_metrics: Name,
     pub count_framework_llm_tokens: Name,
     pub llm_provider_name: Name,
+    pub with_session_context: Name,
 }
 
 /// What the planned code uses; module setup adds exactly that.
@@ -209,6 +210,8 @@ pub struct Needs {
     pub framework_usage_updated: bool,
     /// The `metrics_collected` handler factory (before 1.5).
     pub framework_metrics_collected: bool,
+    /// `_with_session_context`, for shutdown callbacks that make LLM calls.
+    pub with_session_context: bool,
     /// Where code that runs at import first uses what the setup defines (a
     /// module-level LLM call in `_llm_span`): the setup must come before it.
     pub used_at_import: Option<usize>,
@@ -225,6 +228,7 @@ impl Needs {
             && !self.llm_helpers
             && !self.framework_usage_updated
             && !self.framework_metrics_collected
+            && !self.with_session_context
     }
 
     /// What a framework usage handler uses.
@@ -256,6 +260,7 @@ impl Needs {
         self.usage_readers.extend(other.usage_readers.iter().copied());
         self.framework_usage_updated |= other.framework_usage_updated;
         self.framework_metrics_collected |= other.framework_metrics_collected;
+        self.with_session_context |= other.with_session_context;
         self.used_at_import = match (self.used_at_import, other.used_at_import) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -351,6 +356,7 @@ impl ModuleNames {
         let framework_llm_metrics = new("_framework_llm_metrics", taken);
         let count_framework_llm_tokens = new("_count_framework_llm_tokens", taken);
         let llm_provider_name = new("_llm_provider_name", taken);
+        let with_session_context = new("_with_session_context", taken);
         let mut instruments = HashMap::new();
         for instrument in Instrument::ALL {
             let existing = named_children(root).into_iter().find_map(|statement| {
@@ -389,6 +395,7 @@ impl ModuleNames {
             framework_llm_metrics,
             count_framework_llm_tokens,
             llm_provider_name,
+            with_session_context,
         }
     }
 
@@ -416,6 +423,7 @@ impl ModuleNames {
             ("framework_llm_metrics", self.framework_llm_metrics.name.clone()),
             ("count_framework_llm_tokens", self.count_framework_llm_tokens.name.clone()),
             ("llm_provider_name", self.llm_provider_name.name.clone()),
+            ("with_session_context", self.with_session_context.name.clone()),
         ]);
         for reader in UsageReader::ALL {
             holes.insert(reader.hole(), self.usage_readers[&reader].name.clone());
@@ -452,7 +460,7 @@ pub fn plan(
     for (needed, module, name) in [
         (needs.asyncio, "asyncio", &names.asyncio),
         (needs.llm_helpers, "contextlib", &names.contextlib),
-        (needs.llm_helpers, "inspect", &names.inspect),
+        (needs.llm_helpers || needs.with_session_context, "inspect", &names.inspect),
         (needs.job_metadata_value, "json", &names.json),
     ] {
         if needed && !name.exists {
@@ -528,6 +536,9 @@ pub fn plan(
     }
     if needs.framework_usage_updated || needs.framework_metrics_collected {
         functions.extend([template::FRAMEWORK_COUNT, template::LLM_PROVIDER_NAME]);
+    }
+    if needs.with_session_context {
+        functions.push(template::WITH_SESSION_CONTEXT);
     }
     for function in &functions {
         if !definitions.is_empty() {
