@@ -1,16 +1,24 @@
 class __LlmCall__:  # these methods join the class when a stream is counted
     def stream(self, events):
-        """Yield a stream's events unchanged, counting the usage the provider reports in them."""
-        if hasattr(events, "__aiter__"):
-            return self._astream(events)
-        return self._stream(events)
+        """A stream's events, unchanged, counting the usage the provider reports in them."""
+        return self._Counted(self, events)
 
-    def _stream(self, events):
-        for event in events:
-            self._add(event, stream=True)
-            yield event
+    class _Counted:
+        """Iterated as the loop iterates it, `for` or `async for` (litellm's streams have both)."""
 
-    async def _astream(self, events):
-        async for event in events:
-            self._add(event, stream=True)
-            yield event
+        def __init__(self, call, events):
+            self._call = call
+            self._events = events
+
+        def __iter__(self):
+            for event in self._events:
+                self._call._add(event, stream=True)
+                yield event
+
+        def __aiter__(self):
+            return self._aiter()
+
+        async def _aiter(self):
+            async for event in self._events:
+                self._call._add(event, stream=True)
+                yield event

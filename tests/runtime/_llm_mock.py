@@ -98,6 +98,7 @@ BEDROCK = {
 }
 LITELLM = {
     "json": {"prompt_tokens": 1501, "completion_tokens": 1601},
+    "sse": {"prompt_tokens": 1502, "completion_tokens": 1602},
 }
 
 
@@ -155,6 +156,7 @@ EXPECTED = {
         BEDROCK["invoke"]["cacheReadInputTokens"],
     ),
     "litellm.json": Tokens(LITELLM["json"]["prompt_tokens"], LITELLM["json"]["completion_tokens"]),
+    "litellm.sse": Tokens(LITELLM["sse"]["prompt_tokens"], LITELLM["sse"]["completion_tokens"]),
 }
 
 # Framework-driven turns (AgentSession -> livekit-plugins-openai -> /framework/v1/chat/completions):

@@ -129,6 +129,9 @@ CALLS = [
     Call("bedrock", "summarize_escalation", "long wait", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", "bedrock.invoke"),
     # litellm: the provider is the one litellm routes to (the "openai/" model prefix), as the tool labels it
     Call("litellm", "fallback_answer", "anything", "openai", "openai/gpt-4o-mini", "litellm.json"),
+    # litellm's stream object has both __iter__ and __aiter__: each loop keeps its own kind
+    Call("litellm", "stream_fallback_answer", "anything", "openai", "openai/gpt-4o-mini", "litellm.sse"),
+    Call("litellm", "astream_fallback_answer", "anything", "openai", "openai/gpt-4o-mini", "litellm.sse"),
 ]
 CALL_IDS = [c.id for c in CALLS]
 CASES = sorted({c.case for c in CALLS})
