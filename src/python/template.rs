@@ -51,6 +51,7 @@ pub const SESSION_SPAN_USE: Template = template!("session_span_use");
 pub const BOUNDED_SPAN_DECORATOR: Template = template!("bounded_span_decorator");
 pub const GREETING_DELIVERED: Template = template!("greeting_delivered");
 pub const WITH_SESSION_CONTEXT: Template = template!("with_session_context");
+pub const CONFIGURED_VALUE: Template = template!("configured_value");
 
 pub const ALL: &[Template] = &[
     OTEL_IMPORTS,
@@ -87,6 +88,7 @@ pub const ALL: &[Template] = &[
     BOUNDED_SPAN_DECORATOR,
     GREETING_DELIVERED,
     WITH_SESSION_CONTEXT,
+    CONFIGURED_VALUE,
 ];
 
 /// Python's own dunder names, which templates use as themselves.
@@ -261,6 +263,7 @@ const KNOWN_HOLES: &[&str] = &[
     "count_framework_llm_tokens",
     "llm_provider_name",
     "with_session_context",
+    "configured_value",
     "session",
     "event",
     "handler",

@@ -37,9 +37,22 @@ DEFAULT_ROOM = "support-room-7"
 _module_counter = itertools.count()
 
 
+class FakeParticipant:
+    def __init__(self, identity: str) -> None:
+        self.identity = identity
+
+
 class FakeRoom:
     def __init__(self, name: str) -> None:
         self.name = name
+        self.connected = False
+
+    @property
+    def local_participant(self) -> FakeParticipant:
+        # livekit.rtc.Room raises the same before the room is connected
+        if not self.connected:
+            raise Exception("cannot access local participant before connecting")
+        return FakeParticipant("agent-1")
 
 
 class FakeJob:
@@ -98,6 +111,7 @@ class FakeJobContext:
     async def connect(self, *args: Any, **kwargs: Any) -> None:
         await asyncio.sleep(0)
         self.connect_calls.append((args, kwargs))
+        self.room.connected = True
 
     def add_shutdown_callback(self, callback: Callable[..., Awaitable[None]]) -> None:
         # same rule as livekit/agents/job.py JobContext.add_shutdown_callback

@@ -189,6 +189,31 @@ def test_span_decorator_goes_under_the_helpers_own_decorators(load_agent, span_e
     assert looked_up == [lookup.context.span_id], "the body ran inside the helper's span"
 
 
+def test_configured_attributes_that_cannot_be_read_yet_are_unknown(load_agent, span_exporter):
+    """`ctx.room.local_participant` raises before the room is connected, and the configured
+    userdata key may be missing: the session starts anyway, with "unknown", as the original ran."""
+    before = load_agent("configured_attributes", "before")
+    after = load_agent("configured_attributes", "after")
+    logs = []
+    for module in (before, after):
+        ctx = lk.FakeJobContext(metadata=TENANT_META, room_name=ROOM)
+        _, error = lk.run_job(module.entrypoint, ctx)
+        assert error is None, f"{module.__name__} raised {error!r}"
+        logs.append((list(ctx.log), list(ctx.session.said)))
+    assert logs[0] == logs[1]
+    session = only_session_span(span_exporter)
+    assert session.attributes["tenant.id"] == "unknown" and session.attributes["user.id"] == "unknown"
+
+    span_exporter.clear()
+    ctx = lk.FakeJobContext(metadata=TENANT_META, room_name=ROOM)
+    ctx.proc.userdata["tenant"] = "acme"
+    ctx.room.connected = True
+    _, error = lk.run_job(after.entrypoint, ctx)
+    assert error is None
+    session = only_session_span(span_exporter)
+    assert session.attributes["tenant.id"] == "acme" and session.attributes["user.id"] == "agent-1"
+
+
 # ---------------------------------------------------------------------------
 # metrics
 # ---------------------------------------------------------------------------

@@ -187,6 +187,7 @@ pub struct ModuleNames {
     pub count_framework_llm_tokens: Name,
     pub llm_provider_name: Name,
     pub with_session_context: Name,
+    pub configured_value: Name,
 }
 
 /// What the planned code uses; module setup adds exactly that.
@@ -212,6 +213,8 @@ pub struct Needs {
     pub framework_metrics_collected: bool,
     /// `_with_session_context`, for shutdown callbacks that make LLM calls.
     pub with_session_context: bool,
+    /// `_configured_value`, reading a configured attribute expression safely.
+    pub configured_value: bool,
     /// Where code that runs at import first uses what the setup defines (a
     /// module-level LLM call in `_llm_span`): the setup must come before it.
     pub used_at_import: Option<usize>,
@@ -229,6 +232,7 @@ impl Needs {
             && !self.framework_usage_updated
             && !self.framework_metrics_collected
             && !self.with_session_context
+            && !self.configured_value
     }
 
     /// What a framework usage handler uses.
@@ -261,6 +265,7 @@ impl Needs {
         self.framework_usage_updated |= other.framework_usage_updated;
         self.framework_metrics_collected |= other.framework_metrics_collected;
         self.with_session_context |= other.with_session_context;
+        self.configured_value |= other.configured_value;
         self.used_at_import = match (self.used_at_import, other.used_at_import) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -357,6 +362,7 @@ impl ModuleNames {
         let count_framework_llm_tokens = new("_count_framework_llm_tokens", taken);
         let llm_provider_name = new("_llm_provider_name", taken);
         let with_session_context = new("_with_session_context", taken);
+        let configured_value = new("_configured_value", taken);
         let mut instruments = HashMap::new();
         for instrument in Instrument::ALL {
             let existing = named_children(root).into_iter().find_map(|statement| {
@@ -396,6 +402,7 @@ impl ModuleNames {
             count_framework_llm_tokens,
             llm_provider_name,
             with_session_context,
+            configured_value,
         }
     }
 
@@ -424,6 +431,7 @@ impl ModuleNames {
             ("count_framework_llm_tokens", self.count_framework_llm_tokens.name.clone()),
             ("llm_provider_name", self.llm_provider_name.name.clone()),
             ("with_session_context", self.with_session_context.name.clone()),
+            ("configured_value", self.configured_value.name.clone()),
         ]);
         for reader in UsageReader::ALL {
             holes.insert(reader.hole(), self.usage_readers[&reader].name.clone());
@@ -523,6 +531,9 @@ pub fn plan(
     let mut functions = Vec::new();
     if needs.job_metadata_value {
         functions.push(template::JOB_METADATA_VALUE);
+    }
+    if needs.configured_value {
+        functions.push(template::CONFIGURED_VALUE);
     }
     functions.extend(needs.usage_readers.iter().map(|r| r.template()));
     if needs.llm_helpers {

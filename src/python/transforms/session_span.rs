@@ -271,7 +271,14 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     ]
     .into();
     let mut defaulted = Vec::new();
+    let mut configured_used = false;
+    let configured_value = &cx.names.configured_value.name;
     let mut value = |configured: &Option<String>, attribute: &'static str, default: String| match configured {
+        // Read through a lambda that may raise: `ctx.room.local_participant` before the room is connected.
+        Some(expression) if !expression.contains("await") => {
+            configured_used = true;
+            format!("{configured_value}(lambda: {})", with_ctx(expression, ctx))
+        }
         Some(expression) => with_ctx(expression, ctx),
         None => {
             defaulted.push(attribute);
@@ -283,6 +290,7 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     let user_value = value(&cx.attributes.user_id, "user.id", format!("{metadata}({ctx}, \"user_id\")"));
     let room_value = value(&cx.attributes.room_name, "voice.room_name", format!("{ctx}.job.room.name or \"unknown\""));
     needs.job_metadata_value |= defaulted.contains(&"tenant.id") || defaulted.contains(&"user.id");
+    needs.configured_value |= configured_used;
     holes.extend(locals.iter().map(|(k, v)| (*k, v.clone())));
     holes.insert("ctx", ctx.to_string());
     holes.insert("tenant_id_value", tenant_value);
