@@ -107,6 +107,12 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
         "## What it does\nReports a call only a provider SDK makes (`x.chat.completions.create(...)`, `x.responses.create(...)`, `x.models.generate_content(...)`, `x.converse(...)`, `x.chat.complete(...)`, and `x.messages.create(...)` where the module imports anthropic and not Twilio, or where its arguments are anthropic's: `max_tokens=` and `messages=`), on a client the tool cannot trace to its construction: a parameter not annotated with an SDK class, an attribute of an object made elsewhere, a name imported from a module the tool cannot read or that makes no client.\n\n## Why is this not rewritten?\nThe span and the token counters need the provider (and so how to read the usage): openai-shaped clients serve openai, groq, together, deepseek and more, and which one is decided where the client is made. The tool does not guess; it says so instead of passing the call over.\n\n## Example\n```python\ndef draft_sms(client, prompt: str) -> str:\n    return client.chat.completions.create(model=\"gpt-4o-mini\", messages=[...])\n```\n\nUse instead:\n```python\ndef draft_sms(client: OpenAI, prompt: str) -> str:\n    return client.chat.completions.create(model=\"gpt-4o-mini\", messages=[...])\n```\n(or make the client in the module: `client = OpenAI()`), then run the tool again.",
     ),
     notice(
+        "VOF117",
+        "llm-calls-mixed-in-one-statement",
+        "LLM calls of different providers or models in one statement",
+        "## What it does\nReports a statement holding several LLM calls whose providers or models differ (`await asyncio.gather(mistral.chat.complete_async(...), co.chat(...))`).\n\n## Why is this not rewritten?\nA call site's span wraps its statement: one span over both would carry the first call's provider and model, and read every response with the first provider's usage reader, so the other call's tokens would be lost or counted under the wrong model. Calls of one provider and model in a statement share a span, their tokens summed.\n\n## Example\n```python\n    a, b = await asyncio.gather(\n        mistral.chat.complete_async(model=\"mistral-small-latest\", messages=m),\n        co.chat(model=\"command-a-03-2025\", messages=m),\n    )\n```\n\nUse instead: a helper per call (`async def ask_mistral(m): ...`), gathered; each call then gets its own span.",
+    ),
+    notice(
         "VOF121",
         "agent-session-usage-not-subscribable",
         "An AgentSession whose usage events cannot be subscribed to",

@@ -129,6 +129,31 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         }
     }
 
+    // One span for calls of different providers or models would label them all as the first's,
+    // and read every response with the first's usage reader.
+    sites.retain(|site| {
+        let label = |i: usize| {
+            let call = &calls[i];
+            (call.client.provider.clone(), call.client.shape, call.model.map(|m| text(m, source)))
+        };
+        let first = label(site.calls[0].0);
+        if site.calls.iter().all(|(i, _)| label(*i) == first) {
+            return true;
+        }
+        for (i, _) in &site.calls {
+            outcomes[*i] = Some(Outcome::Unsafe {
+                code: "VOF117",
+                message: format!(
+                    "{} LLM calls of different providers or models in one statement: one span would label them \
+                     all as the first and miss the others' usage; give each call a statement of its own (or a \
+                     helper) to instrument them",
+                    site.calls.len()
+                ),
+            });
+        }
+        false
+    });
+
     let ranges: Vec<(Range<usize>, String)> = sites
         .iter()
         .filter(|s| selected(s.statement.start_byte()))
