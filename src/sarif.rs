@@ -39,6 +39,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "shutdown-callback-outside-session",
         "A shutdown callback that makes LLM calls outside the session's context.",
     ),
+    (
+        "VOF007",
+        "executor-call-outside-session",
+        "A function run by `loop.run_in_executor` that makes LLM calls outside the caller's context.",
+    ),
     ("VOF900", "unparsable-file", "A file that is not Python the tool can read."),
 ];
 

@@ -24,6 +24,7 @@ use crate::source::SourceFile;
 use detect::link::{EntrypointRef, FunctionRef, ModuleFacts};
 use semantics::{is_livekit_agents, Binding, Semantics};
 use transforms::bounded_span::{self, HelperCall};
+use transforms::executor_context;
 use transforms::framework_usage;
 use transforms::greeting_counter;
 use transforms::llm_span;
@@ -360,6 +361,25 @@ pub fn instrument(
             title: format!(
                 "session context for the shutdown callback `{}`",
                 syntax::text(registration.callback, source)
+            ),
+            line: at(start).0,
+            requires: Vec::new(),
+            edits,
+        };
+        planner.add(fix, &needs);
+    }
+    // Functions run by `loop.run_in_executor` that make them: in a copy of the caller's context.
+    for executor_call in executor_context::calls(source, semantics, &llm_ranges) {
+        let mut needs = Needs::default();
+        let edits = executor_context::plan(&executor_call, &names, &mut needs);
+        let start = executor_call.call.start_byte();
+        let fix = Fix {
+            id: FixId::new("executor", start),
+            code: "VOF007",
+            at: start,
+            title: format!(
+                "the caller's context for `{}` in the executor",
+                syntax::text(executor_call.function, source)
             ),
             line: at(start).0,
             requires: Vec::new(),

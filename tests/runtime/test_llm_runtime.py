@@ -524,6 +524,36 @@ def test_with_session_context_passes_the_reason_as_livekit_would(llm_mock):
     ]
 
 
+@pytest.mark.parametrize("fn", ["classify", "classify_with_labels"])
+def test_llm_call_in_an_executor_keeps_the_callers_context(fn, llm_mock, span_exporter, metric_store):
+    """`loop.run_in_executor` does not copy the context into its thread; the rewrite runs the
+    function through `contextvars.copy_context().run`: the LLM span is the caller's child, with its tenant."""
+    from opentelemetry import trace
+
+    results = {}
+    for variant in ("before", "after"):
+        module = load("executor_helper", variant)
+        span_exporter.clear()
+        metric_store.drain()
+        tracer = trace.get_tracer("test")
+
+        async def caller():
+            with tracer.start_as_current_span("voice.session") as session:
+                token = otel_context.attach(otel_context.set_value(TENANT_KEY, TENANT))
+                try:
+                    return await getattr(module, fn)("my bill is wrong"), session
+                finally:
+                    otel_context.detach(token)
+
+        results[variant], session = asyncio.run(caller())
+    assert results["after"] == results["before"]
+    [span] = [s for s in span_exporter.get_finished_spans() if s.name.startswith("llm.")]
+    assert span.parent is not None and span.parent.span_id == session.get_span_context().span_id
+    assert span.attributes["tenant.id"] == TENANT
+    points = metric_store.sum_points("llm.tokens.input")
+    assert [attrs["tenant.id"] for attrs, _ in points] == [TENANT]
+
+
 ANTHROPIC_CALLS = [c for c in CALLS if c.case == "anthropic"]
 
 

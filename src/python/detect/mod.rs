@@ -6,5 +6,6 @@ pub mod dispatch;
 pub mod imported_clients;
 pub mod link;
 pub mod llm_calls;
+pub mod reach;
 pub mod registrations;
 pub mod telemetry_setup;

@@ -124,6 +124,13 @@ pub const FIX_RULES: &[Rule] = &[
         doc: "## What it does\nFinds `ctx.add_shutdown_callback(callback)` where the callback (a function, a method of the class, a lambda) makes an LLM call of this file, itself or through the functions and methods of the file it calls.\n\n## Why is this bad?\nLiveKit runs shutdown callbacks in its job runner's own tasks: the `voice.session` span and the tenant the entrypoint made current are not current there. A post-call summary made at shutdown counts its tokens under `tenant.id=\"unknown\"`, in a trace of its own.\n\n## Example\n```python\nctx.add_shutdown_callback(summarize_call)\n```\n\nUse instead:\n```python\nctx.add_shutdown_callback(_with_session_context(summarize_call))\n```\n\n## Fix safety\nSafe: `_with_session_context` makes the context current at registration current again while the callback runs, passes the reason exactly when LiveKit would (the same `__code__.co_argcount` test), and keeps the callback's name. Callbacks that make no LLM call of this file are left alone.",
         fix: true,
     },
+    Rule {
+        code: "VOF007",
+        name: "executor-call-outside-session",
+        summary: "A function run by `loop.run_in_executor` that makes LLM calls outside the caller's context",
+        doc: "## What it does\nFinds `loop.run_in_executor(executor, function, ...)` where the function (a `def`, a method, `functools.partial(f, ...)`) makes an LLM call of this file, itself or through the functions and methods of the file it calls.\n\n## Why is this bad?\n`loop.run_in_executor` runs the function in a worker thread without the caller's context (`asyncio.to_thread` copies it): the `voice.session` span and the tenant are not current there, so the call's tokens count under `tenant.id=\"unknown\"`, in a trace of its own.\n\n## Example\n```python\nanswer = await loop.run_in_executor(None, classify_sync, text)\n```\n\nUse instead:\n```python\nanswer = await loop.run_in_executor(None, contextvars.copy_context().run, classify_sync, text)\n```\n\n## Fix safety\nSafe: `Context.run(function, *args)` calls the function with the same arguments and returns what it returns, as `asyncio.to_thread` does.",
+        fix: true,
+    },
 ];
 
 /// Every rule's description, in code order.

@@ -1,6 +1,7 @@
 //! Transforms, one file each, each with its before/after in its doc comment.
 
 pub mod bounded_span;
+pub mod executor_context;
 pub mod framework_usage;
 pub mod greeting_counter;
 pub mod llm_span;

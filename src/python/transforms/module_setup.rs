@@ -188,6 +188,7 @@ pub struct ModuleNames {
     pub llm_provider_name: Name,
     pub with_session_context: Name,
     pub configured_value: Name,
+    pub contextvars: Name,
 }
 
 /// What the planned code uses; module setup adds exactly that.
@@ -215,6 +216,8 @@ pub struct Needs {
     pub with_session_context: bool,
     /// `_configured_value`, reading a configured attribute expression safely.
     pub configured_value: bool,
+    /// `import contextvars`, for functions run in an executor.
+    pub contextvars: bool,
     /// Where code that runs at import first uses what the setup defines (a
     /// module-level LLM call in `_llm_span`): the setup must come before it.
     pub used_at_import: Option<usize>,
@@ -233,6 +236,7 @@ impl Needs {
             && !self.framework_metrics_collected
             && !self.with_session_context
             && !self.configured_value
+            && !self.contextvars
     }
 
     /// What a framework usage handler uses.
@@ -266,6 +270,7 @@ impl Needs {
         self.framework_metrics_collected |= other.framework_metrics_collected;
         self.with_session_context |= other.with_session_context;
         self.configured_value |= other.configured_value;
+        self.contextvars |= other.contextvars;
         self.used_at_import = match (self.used_at_import, other.used_at_import) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -363,6 +368,7 @@ impl ModuleNames {
         let llm_provider_name = new("_llm_provider_name", taken);
         let with_session_context = new("_with_session_context", taken);
         let configured_value = new("_configured_value", taken);
+        let contextvars = module("contextvars", taken);
         let mut instruments = HashMap::new();
         for instrument in Instrument::ALL {
             let existing = named_children(root).into_iter().find_map(|statement| {
@@ -403,6 +409,7 @@ impl ModuleNames {
             llm_provider_name,
             with_session_context,
             configured_value,
+            contextvars,
         }
     }
 
@@ -470,6 +477,7 @@ pub fn plan(
         (needs.llm_helpers, "contextlib", &names.contextlib),
         (needs.llm_helpers || needs.with_session_context, "inspect", &names.inspect),
         (needs.job_metadata_value, "json", &names.json),
+        (needs.contextvars, "contextvars", &names.contextvars),
     ] {
         if needed && !name.exists {
             new_imports.push(NewImport {

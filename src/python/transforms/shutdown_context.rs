@@ -30,21 +30,15 @@
 //! given the reason: the same `__code__.co_argcount` test) and its name.
 //! Callbacks that make no LLM call of this file are left as they are.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use tree_sitter::Node;
 
 use crate::edit::Edit;
+use crate::python::detect::reach;
 use crate::python::semantics::Semantics;
-use crate::python::syntax::{
-    descendants, enclosing_class, first_positional, named_children, text, undecorated, visible_definition, Field,
-    NodeKind,
-};
+use crate::python::syntax::{first_positional, text, Field, NodeKind};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
-
-/// How many functions a callback's calls are followed through.
-const MAX_FUNCTIONS: usize = 32;
 
 /// `x.add_shutdown_callback(callback)`, with the function it names.
 #[derive(Debug, Clone, Copy)]
@@ -71,8 +65,8 @@ pub fn registrations<'t>(source: &str, semantics: &Semantics<'t>, llm_calls: &[R
         })
         .filter_map(|call| {
             let callback = first_positional(call)?;
-            let function = callback_function(callback, source, semantics)?;
-            reaches(function, source, semantics, llm_calls).then_some(Registration { call, callback })
+            let function = reach::function_of(callback, source, semantics)?;
+            reach::reaches(function, source, semantics, llm_calls).then_some(Registration { call, callback })
         })
         .collect()
 }
@@ -96,58 +90,4 @@ pub fn plan(registration: &Registration, names: &ModuleNames, needs: &mut Needs)
         Edit { order: 3, ..Edit::insert(callback.start_byte(), format!("{}(", names.with_session_context.name)) },
         Edit { order: 3, ..Edit::insert(callback.end_byte(), ")") },
     ]
-}
-
-/// The code a callback expression runs: a lambda, a visible `def`, or a method.
-fn callback_function<'t>(callback: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
-    match callback.kind_name() {
-        "lambda" => Some(callback),
-        "identifier" => visible_definition(callback, text(callback, source), source, true),
-        "attribute" => method(callback, source, semantics),
-        _ => None,
-    }
-}
-
-/// `self.name` / `cls.name` (a method of the class the expression is in), or
-/// `obj.name` where `obj = SomeClass(...)` before it, of a class of this file.
-fn method<'t>(attribute: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
-    let object = attribute.field("object").filter(|o| o.kind_name() == "identifier")?;
-    let class = match text(object, source) {
-        "self" | "cls" => enclosing_class(attribute)?,
-        name => {
-            let value = semantics.value_before(attribute, name, source).filter(|v| v.kind_name() == "call")?;
-            let callee = value.field("function").filter(|f| f.kind_name() == "identifier")?;
-            *semantics.classes.get(text(callee, source))?
-        }
-    };
-    let name = text(attribute.field("attribute")?, source);
-    named_children(class.field("body")?).into_iter().map(undecorated).find(|def| {
-        def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == name)
-    })
-}
-
-/// Whether `function`, or a function or method of this file it calls (a few
-/// levels deep), contains one of `llm_calls`.
-fn reaches<'t>(function: Node<'t>, source: &str, semantics: &Semantics<'t>, llm_calls: &[Range<usize>]) -> bool {
-    let mut pending = vec![function];
-    let mut seen = HashSet::new();
-    while let Some(function) = pending.pop() {
-        if !seen.insert(function.id()) || seen.len() > MAX_FUNCTIONS {
-            continue;
-        }
-        let span = function.start_byte()..function.end_byte();
-        if llm_calls.iter().any(|call| span.start <= call.start && call.end <= span.end) {
-            return true;
-        }
-        for call in descendants(function).into_iter().filter(|n| n.kind_name() == "call") {
-            let Some(callee) = call.field("function") else { continue };
-            let called = match callee.kind_name() {
-                "identifier" => visible_definition(call, text(callee, source), source, true),
-                "attribute" => method(callee, source, semantics),
-                _ => None,
-            };
-            pending.extend(called);
-        }
-    }
-    false
 }

@@ -1,0 +1,70 @@
+//! Which functions of a file reach its LLM call sites: the code a callback or
+//! an executor's function runs, followed through the functions and methods of
+//! the same file it calls.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::python::semantics::Semantics;
+use crate::python::syntax::{
+    descendants, enclosing_class, named_children, text, undecorated, visible_definition, Field, NodeKind,
+};
+
+/// How many functions are followed from one start.
+const MAX_FUNCTIONS: usize = 32;
+
+/// The code an expression naming a function runs: a lambda, a visible `def`, or a method.
+pub fn function_of<'t>(callback: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
+    match callback.kind_name() {
+        "lambda" => Some(callback),
+        "identifier" => visible_definition(callback, text(callback, source), source, true),
+        "attribute" => method(callback, source, semantics),
+        _ => None,
+    }
+}
+
+/// `self.name` / `cls.name` (a method of the class the expression is in), or
+/// `obj.name` where `obj = SomeClass(...)` before it, of a class of this file.
+fn method<'t>(attribute: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
+    let object = attribute.field("object").filter(|o| o.kind_name() == "identifier")?;
+    let class = match text(object, source) {
+        "self" | "cls" => enclosing_class(attribute)?,
+        name => {
+            let value = semantics.value_before(attribute, name, source).filter(|v| v.kind_name() == "call")?;
+            let callee = value.field("function").filter(|f| f.kind_name() == "identifier")?;
+            *semantics.classes.get(text(callee, source))?
+        }
+    };
+    let name = text(attribute.field("attribute")?, source);
+    named_children(class.field("body")?).into_iter().map(undecorated).find(|def| {
+        def.kind_name() == "function_definition" && def.field("name").is_some_and(|n| text(n, source) == name)
+    })
+}
+
+/// Whether `function`, or a function or method of this file it calls (a few
+/// levels deep), contains one of `llm_calls`.
+pub fn reaches<'t>(function: Node<'t>, source: &str, semantics: &Semantics<'t>, llm_calls: &[Range<usize>]) -> bool {
+    let mut pending = vec![function];
+    let mut seen = HashSet::new();
+    while let Some(function) = pending.pop() {
+        if !seen.insert(function.id()) || seen.len() > MAX_FUNCTIONS {
+            continue;
+        }
+        let span = function.start_byte()..function.end_byte();
+        if llm_calls.iter().any(|call| span.start <= call.start && call.end <= span.end) {
+            return true;
+        }
+        for call in descendants(function).into_iter().filter(|n| n.kind_name() == "call") {
+            let Some(callee) = call.field("function") else { continue };
+            let called = match callee.kind_name() {
+                "identifier" => visible_definition(call, text(callee, source), source, true),
+                "attribute" => method(callee, source, semantics),
+                _ => None,
+            };
+            pending.extend(called);
+        }
+    }
+    false
+}
