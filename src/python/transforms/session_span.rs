@@ -275,7 +275,7 @@ pub fn plan(function: Node, is_method: bool, cx: &Context, needs: &mut Needs) ->
     let configured_value = &cx.names.configured_value.name;
     let mut value = |configured: &Option<String>, attribute: &'static str, default: String| match configured {
         // Read through a lambda that may raise: `ctx.room.local_participant` before the room is connected.
-        Some(expression) if !expression.contains("await") => {
+        Some(expression) if !expression.contains("await") && !is_literal(expression) => {
             configured_used = true;
             format!("{configured_value}(lambda: {})", with_ctx(expression, ctx))
         }
@@ -412,6 +412,19 @@ pub fn reindent(scope: Node, source: &str, range: std::ops::Range<usize>, unit: 
         line = next;
     }
     edits
+}
+
+/// A string or number written as itself: nothing to read, nothing to raise.
+fn is_literal(expression: &str) -> bool {
+    let Ok(tree) = crate::python::parse::parse(expression) else { return false };
+    let statements = crate::python::syntax::named_children(tree.root_node());
+    let [statement] = statements.as_slice() else { return false };
+    let Some(value) = statement.named_child(0).filter(|_| statement.named_child_count() == 1) else { return false };
+    match value.kind_name() {
+        "string" => !descendants(value).iter().any(|n| n.kind_name() == "interpolation"),
+        "integer" | "float" => true,
+        _ => false,
+    }
 }
 
 /// A configured expression, with `ctx` meaning the entrypoint's own parameter.
