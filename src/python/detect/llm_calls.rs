@@ -192,7 +192,21 @@ pub fn unknown_clients<'t>(
         if found.iter().any(|f| f.call == call) {
             continue;
         }
-        let Some(function) = call.field("function").filter(|f| f.kind_name() == "attribute") else { continue };
+        let Some(callee) = call.field("function") else { continue };
+        // A method handed to a thread by reference (`asyncio.to_thread(client.models.generate_content,
+        // ...)`, `functools.partial(client....)` for `run_in_executor`) runs with a sync client.
+        let by_reference = to_thread_method(call, callee, source, semantics).or_else(|| {
+            (semantics.callee(call, source).as_deref() == Some("functools.partial"))
+                .then(|| first_positional(call))
+                .flatten()
+        });
+        let (function, asynchronous) = match by_reference {
+            Some(method) => (method, false),
+            None => (callee, in_async_code(call)),
+        };
+        if function.kind_name() != "attribute" {
+            continue;
+        }
         // Most calls end in another name: ruled out before their path is read.
         let last = function.field("attribute").map_or("", |a| text(a, source));
         if !possible_method(&[last]) {
@@ -209,15 +223,21 @@ pub fn unknown_clients<'t>(
         let path: Vec<&str> =
             path.into_iter().filter(|p| !matches!(*p, "with_raw_response" | "aio" | "beta")).collect();
         // Where the SDK's own client would be made: the hint of the diagnostic.
+        // The hint names the async client for async code, the sync one elsewhere (threads, sync defs).
+        let (openai_client, anthropic_client) = if asynchronous {
+            ("client: AsyncOpenAI", "client: AsyncAnthropic")
+        } else {
+            ("client: OpenAI", "client: Anthropic")
+        };
         let client = match path.as_slice() {
-            [.., "chat", "completions", "create" | "parse"] => Some("client: AsyncOpenAI"),
+            [.., "chat", "completions", "create" | "parse"] => Some(openai_client),
             [.., "models", "generate_content" | "generate_content_stream"] => Some("client: genai.Client"),
             [.., "converse" | "converse_stream"] => Some("client = boto3.client(\"bedrock-runtime\")"),
-            [.., "responses", "create" | "parse"] if openai => Some("client: AsyncOpenAI"),
-            [.., "chat", "complete" | "complete_async" | "stream_async"] if mistral => Some("client: Mistral"),
-            [.., "messages", "create" | "stream"] if anthropic || anthropic_shaped(call) => {
-                Some("client: AsyncAnthropic")
+            [.., "responses", "create" | "parse"] if openai => Some(openai_client),
+            [.., "chat", "complete" | "complete_async" | "stream" | "stream_async"] if mistral => {
+                Some("client: Mistral")
             }
+            [.., "messages", "create" | "stream"] if anthropic || anthropic_shaped(call) => Some(anthropic_client),
             _ => None,
         };
         if let Some(client) = client {
@@ -227,6 +247,22 @@ pub fn unknown_clients<'t>(
         }
     }
     out
+}
+
+/// Whether a call runs as async code: awaited, or in an `async def` (not in a lambda).
+fn in_async_code(call: Node) -> bool {
+    if call.parent().is_some_and(|p| p.kind_name() == "await") {
+        return true;
+    }
+    let mut current = call.parent();
+    while let Some(node) = current {
+        match node.kind_name() {
+            "lambda" => return false,
+            "function_definition" => return crate::python::syntax::is_async(node),
+            _ => current = node.parent(),
+        }
+    }
+    false
 }
 
 /// The `model=` string a chat session was made with (`chat = client.chats.create(model="...")`
