@@ -15,7 +15,8 @@
 //!   would shadow the SDK it calls, so it cannot be one;
 //! - a package of LiveKit's or OpenTelemetry's namespace (`livekit/agents/`,
 //!   `livekit/plugins/openai/`, `opentelemetry/sdk/`, `google/genai/`: the
-//!   namespace directory has no `__init__.py`, the package below it has one).
+//!   namespace directory has no `__init__.py` and no project file such as
+//!   `pyproject.toml`, the package below it has one).
 
 use std::path::{Component, Path};
 
@@ -53,6 +54,9 @@ pub fn package_of(path: &Path) -> Option<String> {
         out
     };
     let is_package = |i: usize| prefix(i).join("__init__.py").is_file();
+    // A wheel's namespace directory holds packages only: one with a project
+    // file is a project of the team's that happens to be called `livekit`.
+    let is_project = |i: usize| ["pyproject.toml", "setup.py", "setup.cfg"].iter().any(|f| prefix(i).join(f).is_file());
     for i in 0..directories {
         let name = names[i];
         if SDK_PACKAGES.contains(&name) && is_package(i) && (i == 0 || !is_package(i - 1)) {
@@ -62,7 +66,7 @@ pub fn package_of(path: &Path) -> Option<String> {
         let Some(&child) = names.get(i + 1).filter(|_| i + 1 < directories) else { continue };
         // `livekit/plugins/openai/`: a namespace may hold another before the package.
         let package_below = is_package(i + 1) || (i + 2 < directories && is_package(i + 2));
-        if below.is_none_or(|own| own.contains(&child)) && !is_package(i) && package_below {
+        if below.is_none_or(|own| own.contains(&child)) && !is_package(i) && package_below && !is_project(i) {
             return Some(format!("{name}.{child}"));
         }
     }
@@ -118,6 +122,10 @@ mod tests {
             "fixtures/openai/before/agent.py",
             // a package called `livekit` of the team's own (not a namespace)
             "bots/livekit/__init__.py",
+            // a project directory called `livekit` holding the team's `agents` package
+            "repo/livekit/pyproject.toml",
+            "repo/livekit/agents/__init__.py",
+            "repo/livekit/agents/restaurant_agent.py",
             "bots/livekit/agents/__init__.py",
             "bots/livekit/agents/voice.py",
             // another package below the livekit namespace
@@ -130,6 +138,7 @@ mod tests {
         assert_eq!(at("fixtures/openai/before/agent.py"), None);
         assert_eq!(at("bots/livekit/agents/voice.py"), None);
         assert_eq!(at("src/livekit/mybot/agent.py"), None);
+        assert_eq!(at("repo/livekit/agents/restaurant_agent.py"), None);
         assert_eq!(at("agent.py"), None);
         assert_eq!(package_of(Path::new("agent.py")), None);
     }
