@@ -56,6 +56,7 @@ CASES = {
     "session_turns": "session",  # session = AgentSession(...)
     "session_turns_with": "session",  # async with AgentSession(...) as session:
     "session_turns_factory": "build_session",  # session = build_session(), which returns AgentSession(...)
+    "session_subclass": "session",  # session = MugShopSession(), a subclass of AgentSession
 }
 TENANT = "tenant-fw-1"
 TENANT_KEY = "voice_otel_fix.tenant_id"

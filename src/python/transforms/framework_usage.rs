@@ -85,11 +85,13 @@ impl SessionCreation<'_> {
 pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCreation<'t>>, Vec<Node<'t>>) {
     let mut creations = Vec::new();
     let mut unheld = Vec::new();
-    let agent_sessions = semantics
-        .calls
-        .iter()
-        .copied()
-        .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])));
+    let subclasses = session_subclasses(source, semantics);
+    let agent_sessions = semantics.calls.iter().copied().filter(|call| {
+        semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"]))
+            || call
+                .field("function")
+                .is_some_and(|f| f.kind_name() == "identifier" && subclasses.contains(&text(f, source)))
+    });
     let mut agents_plugin: Option<Option<String>> = None;
     for call in agent_sessions {
         let Some((statement, form)) = held(call) else {
@@ -104,6 +106,24 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCrea
         creations.push(SessionCreation { statement, form, plugin });
     }
     (creations, unheld)
+}
+
+/// The module's classes that subclass `AgentSession` (`class KaiSession(AgentSession):`,
+/// `AgentSession[UserData]` too): making one makes a session.
+fn session_subclasses<'s>(source: &'s str, semantics: &Semantics) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    for class in semantics.classes.values() {
+        let Some(bases) = class.field("superclasses") else { continue };
+        let mut cursor = bases.walk();
+        let subclasses = bases.named_children(&mut cursor).any(|base| {
+            let base = if base.kind_name() == "subscript" { base.field("value").unwrap_or(base) } else { base };
+            semantics.qualified_name(base, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"]))
+        });
+        if subclasses {
+            out.extend(class.field("name").map(|n| text(n, source)));
+        }
+    }
+    out
 }
 
 /// The plugin of an `llm=` argument given to `call`.
