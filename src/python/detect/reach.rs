@@ -9,20 +9,39 @@ use tree_sitter::Node;
 
 use crate::python::semantics::Semantics;
 use crate::python::syntax::{
-    descendants, enclosing_class, named_children, text, undecorated, visible_definition, Field, NodeKind,
+    descendants, enclosing_class, enclosing_function, named_children, same_scope_descendants, text, undecorated,
+    visible_definition, Field, NodeKind,
 };
 
 /// How many functions are followed from one start.
-const MAX_FUNCTIONS: usize = 32;
+const MAX_FUNCTIONS: usize = 64;
 
 /// The code an expression naming a function runs: a lambda, a visible `def`, or a method.
 pub fn function_of<'t>(callback: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
     match callback.kind_name() {
         "lambda" => Some(callback),
-        "identifier" => visible_definition(callback, text(callback, source), source, true),
+        "identifier" => named_function(callback, text(callback, source), source),
         "attribute" => method(callback, source, semantics),
         _ => None,
     }
+}
+
+/// The `def name` visible from `site`: in an enclosing function (also inside
+/// its `if` / `try` blocks), or at module level.
+fn named_function<'t>(site: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+    visible_definition(site, name, source, true).or_else(|| {
+        let mut scope = enclosing_function(site);
+        while let Some(function) = scope {
+            let found = same_scope_descendants(function.field("body")?).into_iter().find(|n| {
+                n.kind_name() == "function_definition" && n.field("name").is_some_and(|n| text(n, source) == name)
+            });
+            if found.is_some() {
+                return found;
+            }
+            scope = enclosing_function(function);
+        }
+        None
+    })
 }
 
 /// `self.name` / `cls.name` (a method of the class the expression is in), or
@@ -59,7 +78,7 @@ pub fn reaches<'t>(function: Node<'t>, source: &str, semantics: &Semantics<'t>, 
         for call in descendants(function).into_iter().filter(|n| n.kind_name() == "call") {
             let Some(callee) = call.field("function") else { continue };
             let called = match callee.kind_name() {
-                "identifier" => visible_definition(call, text(callee, source), source, true),
+                "identifier" => named_function(call, text(callee, source), source),
                 "attribute" => method(callee, source, semantics),
                 _ => None,
             };
