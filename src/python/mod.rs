@@ -347,45 +347,28 @@ pub fn instrument(
     // Shutdown callbacks that make those calls: run in the session's context.
     let llm_ranges: Vec<std::ops::Range<usize>> =
         calls.iter().map(|c| c.call.start_byte()..c.call.end_byte()).collect();
+    let mut context_fix = |id: &str, code: &'static str, start: usize, title: String, edits, needs: &Needs| {
+        let fix =
+            Fix { id: FixId::new(id, start), code, at: start, title, line: at(start).0, requires: Vec::new(), edits };
+        planner.add(fix, needs);
+    };
     for registration in shutdown_context::registrations(source, semantics, &llm_ranges) {
         if shutdown_context::already_wrapped(&registration, source) {
             continue;
         }
         let mut needs = Needs::default();
         let edits = shutdown_context::plan(&registration, &names, &mut needs);
-        let start = registration.call.start_byte();
-        let fix = Fix {
-            id: FixId::new("shutdown", start),
-            code: "VOF006",
-            at: start,
-            title: format!(
-                "session context for the shutdown callback `{}`",
-                syntax::text(registration.callback, source)
-            ),
-            line: at(start).0,
-            requires: Vec::new(),
-            edits,
-        };
-        planner.add(fix, &needs);
+        let callback = syntax::text(registration.callback, source);
+        let title = format!("session context for the shutdown callback `{callback}`");
+        context_fix("shutdown", "VOF006", registration.call.start_byte(), title, edits, &needs);
     }
     // Functions run by `loop.run_in_executor` that make them: in a copy of the caller's context.
     for executor_call in executor_context::calls(source, semantics, &llm_ranges) {
         let mut needs = Needs::default();
         let edits = executor_context::plan(&executor_call, &names, &mut needs);
-        let start = executor_call.call.start_byte();
-        let fix = Fix {
-            id: FixId::new("executor", start),
-            code: "VOF007",
-            at: start,
-            title: format!(
-                "the caller's context for `{}` in the executor",
-                syntax::text(executor_call.function, source)
-            ),
-            line: at(start).0,
-            requires: Vec::new(),
-            edits,
-        };
-        planner.add(fix, &needs);
+        let function = syntax::text(executor_call.function, source);
+        let title = format!("the caller's context for `{function}` in the executor");
+        context_fix("executor", "VOF007", executor_call.call.start_byte(), title, edits, &needs);
     }
     if instrumented {
         for (call, written, client) in detect::llm_calls::unknown_clients(source, semantics, &calls) {

@@ -196,9 +196,9 @@ pub fn unknown_clients<'t>(
         // A method handed to a thread by reference (`asyncio.to_thread(client.models.generate_content,
         // ...)`, `functools.partial(client....)` for `run_in_executor`) runs with a sync client.
         let by_reference = to_thread_method(call, callee, source, semantics).or_else(|| {
-            (semantics.callee(call, source).as_deref() == Some("functools.partial"))
-                .then(|| first_positional(call))
-                .flatten()
+            let partial = text(callee, source).ends_with("partial")
+                && semantics.callee(call, source).as_deref() == Some("functools.partial");
+            partial.then(|| first_positional(call)).flatten()
         });
         let (function, asynchronous) = match by_reference {
             Some(method) => (method, false),

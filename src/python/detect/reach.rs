@@ -16,6 +16,20 @@ use crate::python::syntax::{
 /// How many functions are followed from one start.
 const MAX_FUNCTIONS: usize = 64;
 
+/// The file's calls of a method named `method` (`x.add_shutdown_callback(...)`).
+pub fn method_calls<'a, 't>(
+    source: &'a str,
+    semantics: &'a Semantics<'t>,
+    method: &'a str,
+) -> impl Iterator<Item = Node<'t>> + 'a {
+    semantics.calls.iter().copied().filter(move |call| {
+        call.field("function")
+            .filter(|f| f.kind_name() == "attribute")
+            .and_then(|f| f.field("attribute"))
+            .is_some_and(|a| text(a, source) == method)
+    })
+}
+
 /// The code an expression naming a function runs: a lambda, a visible `def`, or a method.
 pub fn function_of<'t>(callback: Node<'t>, source: &str, semantics: &Semantics<'t>) -> Option<Node<'t>> {
     match callback.kind_name() {

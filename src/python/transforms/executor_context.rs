@@ -46,16 +46,7 @@ pub fn calls<'t>(source: &str, semantics: &Semantics<'t>, llm_calls: &[Range<usi
     if llm_calls.is_empty() {
         return Vec::new();
     }
-    semantics
-        .calls
-        .iter()
-        .copied()
-        .filter(|call| {
-            call.field("function")
-                .filter(|f| f.kind_name() == "attribute")
-                .and_then(|f| f.field("attribute"))
-                .is_some_and(|a| text(a, source) == "run_in_executor")
-        })
+    reach::method_calls(source, semantics, "run_in_executor")
         .filter_map(|call| {
             let arguments = call.field("arguments")?;
             let mut cursor = arguments.walk();

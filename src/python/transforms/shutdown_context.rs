@@ -53,16 +53,7 @@ pub fn registrations<'t>(source: &str, semantics: &Semantics<'t>, llm_calls: &[R
     if llm_calls.is_empty() {
         return Vec::new();
     }
-    semantics
-        .calls
-        .iter()
-        .copied()
-        .filter(|call| {
-            call.field("function")
-                .filter(|f| f.kind_name() == "attribute")
-                .and_then(|f| f.field("attribute"))
-                .is_some_and(|a| text(a, source) == "add_shutdown_callback")
-        })
+    reach::method_calls(source, semantics, "add_shutdown_callback")
         .filter_map(|call| {
             let callback = first_positional(call)?;
             let function = reach::function_of(callback, source, semantics)?;
