@@ -200,10 +200,7 @@ pub fn unknown_clients<'t>(
                 && semantics.callee(call, source).as_deref() == Some("functools.partial");
             partial.then(|| first_positional(call)).flatten()
         });
-        let (function, asynchronous) = match by_reference {
-            Some(method) => (method, false),
-            None => (callee, in_async_code(call)),
-        };
+        let function = by_reference.unwrap_or(callee);
         if function.kind_name() != "attribute" {
             continue;
         }
@@ -224,6 +221,7 @@ pub fn unknown_clients<'t>(
             path.into_iter().filter(|p| !matches!(*p, "with_raw_response" | "aio" | "beta")).collect();
         // Where the SDK's own client would be made: the hint of the diagnostic.
         // The hint names the async client for async code, the sync one elsewhere (threads, sync defs).
+        let asynchronous = by_reference.is_none() && in_async_code(call);
         let (openai_client, anthropic_client) = if asynchronous {
             ("client: AsyncOpenAI", "client: AsyncAnthropic")
         } else {
