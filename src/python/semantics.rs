@@ -161,13 +161,38 @@ impl<'t> Semantics<'t> {
     /// The names written in `node` (a function: its parameters, locals and
     /// every name it reads), off the module's pre-order list.
     pub fn names_within(&self, node: Node<'t>, source: &str) -> HashSet<String> {
+        match self.subtree(node) {
+            Some(nodes) => names(nodes, source),
+            None => names(&descendants(node), source),
+        }
+    }
+
+    /// `node` and every node below it, in pre-order: a slice of the module's
+    /// list, found by a binary search instead of another walk of the tree.
+    /// `None` for a node of another tree.
+    pub fn subtree(&self, node: Node<'t>) -> Option<&[Node<'t>]> {
         let start = self.nodes.partition_point(|n| n.start_byte() < node.start_byte());
-        let Some(offset) = self.nodes[start..].iter().position(|n| *n == node) else {
-            return names(&descendants(node), source);
-        };
+        let offset =
+            self.nodes[start..].iter().take_while(|n| n.start_byte() == node.start_byte()).position(|n| *n == node)?;
         let first = start + offset;
-        let len = self.nodes[first..].iter().take_while(|n| n.start_byte() < node.end_byte()).count();
-        names(&self.nodes[first..first + len], source)
+        // The walk lists exactly the nodes tree-sitter counts as descendants (its visible ones).
+        self.nodes.get(first..first + node.descendant_count())
+    }
+
+    /// What `syntax::same_scope_descendants(node)` lists (nested functions,
+    /// lambdas and classes listed, not entered), off the module's list.
+    pub fn same_scope(&self, node: Node<'t>) -> Vec<Node<'t>> {
+        let Some(nodes) = self.subtree(node) else { return super::syntax::same_scope_descendants(node) };
+        let mut out = Vec::new();
+        let mut i = 1;
+        while let Some(&n) = nodes.get(i) {
+            out.push(n);
+            i += match n.kind_name() {
+                "function_definition" | "lambda" | "class_definition" => n.descendant_count(),
+                _ => 1,
+            };
+        }
+        out
     }
 
     /// The dotted name an expression refers to, imports resolved:
@@ -199,7 +224,7 @@ impl<'t> Semantics<'t> {
     pub fn values_before(&self, at: Node<'t>, name: &str, source: &str) -> Vec<Node<'t>> {
         let scope = match crate::python::syntax::enclosing_function(at) {
             Some(function) => match function.field("body") {
-                Some(body) => crate::python::syntax::same_scope_descendants(body),
+                Some(body) => self.same_scope(body),
                 None => return Vec::new(),
             },
             None => self.module_level.clone(),

@@ -12,8 +12,8 @@ use crate::llm::provider_of_endpoint;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
 use crate::python::syntax::{
-    descendants, enclosing_class, first_positional, keyword_argument, named_children, parameter_name,
-    same_scope_descendants, string_value, text,
+    descendants, enclosing_class, first_positional, keyword_argument, named_children, parameter_name, string_value,
+    text,
 };
 
 /// The shape of a provider SDK: which calls it has and where it reports usage.
@@ -196,7 +196,7 @@ fn name(site: Node, name: &str, source: &str, semantics: &Semantics, depth: usiz
             }
             local = local || has_parameter(node, name, source);
             if let Some(body) = node.field("body") {
-                let nodes = same_scope_descendants(body);
+                let nodes = semantics.same_scope(body);
                 if let Some(client) = assigned_in(&nodes, name, source, semantics, depth) {
                     return Some(client);
                 }
@@ -361,7 +361,7 @@ pub fn returned_by(def: Node, source: &str, semantics: &Semantics) -> Option<Cli
 fn returned_depth(def: Node, source: &str, semantics: &Semantics, depth: usize) -> Option<Client> {
     let body = def.field("body")?;
     let returned =
-        same_scope_descendants(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
+        semantics.same_scope(body).into_iter().filter(|n| n.kind_name() == "return_statement").find_map(|ret| {
             let value = ret.named_child(0)?;
             resolve_depth(value, source, semantics, depth + 1)
         });

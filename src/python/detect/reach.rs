@@ -89,7 +89,9 @@ pub fn reaches<'t>(function: Node<'t>, source: &str, semantics: &Semantics<'t>, 
         if llm_calls.iter().any(|call| span.start <= call.start && call.end <= span.end) {
             return true;
         }
-        for call in descendants(function).into_iter().filter(|n| n.kind_name() == "call") {
+        let nodes =
+            semantics.subtree(function).map_or_else(|| descendants(function).into(), std::borrow::Cow::Borrowed);
+        for &call in nodes.iter().filter(|n| n.kind_name() == "call") {
             let Some(callee) = call.field("function") else { continue };
             let called = match callee.kind_name() {
                 "identifier" => named_function(call, text(callee, source), source),
