@@ -439,6 +439,20 @@ mod tests {
         assert_eq!(found, ["a", "f", "j", "p", "thing", "x"]);
     }
 
+    #[test]
+    fn the_pre_order_list_gives_every_subtree_and_scope_a_walk_would() {
+        let source = "import os\n\n\nclass A:\n    def m(self, x=lambda y: y):\n        s = f\"{x!r:>{w}}\" + '''t\n'''\n        def inner():\n            return [i for i in range(3)]\n        return inner\n\n\nasync def main(ctx):\n    try:\n        await ctx.connect()\n    except* ValueError as e:\n        pass\n    match x:\n        case [1, *rest] if rest:\n            print(rest)\n";
+        let tree = crate::python::parse::parse(source).unwrap();
+        let semantics = Semantics::of(tree.root_node(), source);
+        assert!(semantics.nodes.len() > 100);
+        for &node in &semantics.nodes {
+            assert_eq!(semantics.subtree(node), Some(descendants(node).as_slice()), "{}", node.kind_name());
+            assert_eq!(semantics.same_scope(node), super::super::syntax::same_scope_descendants(node));
+        }
+        let other = crate::python::parse::parse(source).unwrap();
+        assert_eq!(semantics.subtree(other.root_node()), None);
+    }
+
     fn qualified(source: &str, expr: &str) -> Option<String> {
         let full = format!("{source}\n{expr}\n");
         let tree = crate::python::parse::parse(&full).unwrap();
