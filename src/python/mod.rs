@@ -246,7 +246,14 @@ pub fn instrument(
             greets |= plan_greeting(call, greeting, file, semantics, &names, &mut planner, &mut out.findings);
         }
         if !greets {
-            plan_opening_line(*function, (&session, &session_id), file, &names, &mut planner);
+            plan_opening_line(
+                *function,
+                (&session, &session_id),
+                file,
+                (semantics, &names),
+                &mut planner,
+                &mut out.findings,
+            );
         }
         if applied {
             sessions.push(session);
@@ -547,12 +554,16 @@ fn plan_opening_line(
     function: Node,
     greeting: (&SessionSpan, &FixId),
     file: &SourceFile,
-    names: &ModuleNames,
+    (semantics, names): (&Semantics, &ModuleNames),
     planner: &mut Planner,
+    findings: &mut Vec<Finding>,
 ) {
     let (session, session_id) = greeting;
     let source = file.text.as_str();
-    for statement in greeting_counter::opening_lines(function, source) {
+    if let Some((speech, why)) = greeting_counter::opening_line_by_0x_agent(function, source, semantics) {
+        findings.push(Finding::diagnostic(file.line_col(speech.start_byte()), "VOF105", why));
+    }
+    for statement in greeting_counter::opening_lines(function, source, semantics) {
         let mut needs = Needs::default();
         let Ok(edit) = greeting_counter::count_after(statement, session, source, names, file.line_ending, &mut needs)
         else {
@@ -592,7 +603,7 @@ fn plan_greeting(
     }
     let position = file.line_col(call.call.start_byte());
     let mut needs = Needs::default();
-    match greeting_counter::plan(call, session, source, names, file.line_ending, &mut needs) {
+    match greeting_counter::plan(call, session, source, semantics, names, file.line_ending, &mut needs) {
         Ok(edit) => {
             let fix = Fix {
                 id: FixId::new("greeting", call.call.start_byte()),

@@ -96,10 +96,10 @@ fn awaits_speech(function: Node, source: &str, semantics: &Semantics, depth: usi
 /// name, `wait_for_playout()`, `asyncio.wait_for(...)`), or it can return
 /// without having spoken (an early `return`, or speech in a `try` whose
 /// exception it handles).
-fn undelivered(helper: Node, source: &str) -> Option<&'static str> {
+fn undelivered(helper: Node, source: &str, semantics: &Semantics) -> Option<&'static str> {
     let speech = speech(helper, source);
     let first = speech.first()?;
-    if said_by_pipeline_agent(*first, source) {
+    if said_by_pipeline_agent(*first, source, semantics) {
         return Some(PIPELINE_AGENT);
     }
     let body = helper.field("body")?;
@@ -161,11 +161,12 @@ pub fn plan(
     call: HelperCall,
     session: &SessionSpan,
     source: &str,
+    semantics: &Semantics,
     names: &ModuleNames,
     line_ending: &str,
     needs: &mut Needs,
 ) -> Result<Edit, &'static str> {
-    if let Some(why) = undelivered(call.helper, source) {
+    if let Some(why) = undelivered(call.helper, source, semantics) {
         return Err(why);
     }
     let awaited = call.call.parent().is_some_and(|p| p.kind_name() == "await");
@@ -192,9 +193,9 @@ pub fn plan(
 /// `await session.say(...)` / `await session.generate_reply(...)` (the awaited
 /// `SpeechHandle` has been played out when it is done). Speech only queued
 /// (not awaited) has no such point, and is not counted.
-pub fn opening_line<'t>(entrypoint: Node<'t>, source: &str) -> Option<Node<'t>> {
+pub fn opening_line<'t>(entrypoint: Node<'t>, source: &str, semantics: &Semantics) -> Option<Node<'t>> {
     let first = *speech(entrypoint, source).first()?;
-    if said_by_pipeline_agent(first, source) {
+    if said_by_pipeline_agent(first, source, semantics) {
         return None;
     }
     let awaited = first.parent().filter(|p| p.kind_name() == "await")?;
@@ -207,9 +208,15 @@ const PIPELINE_AGENT: &str = "the greeting is said by a livekit-agents 0.x `Voic
 
 /// Whether a `say` / `generate_reply` call is a livekit-agents 0.x agent's
 /// (`agent = VoicePipelineAgent(...)` in the function, or a parameter annotated
-/// so): its `say` only queues the speech, even awaited.
-fn said_by_pipeline_agent(call: Node, source: &str) -> bool {
-    let is_0x = |t: &str| t.contains("VoicePipelineAgent") || t.contains("MultimodalAgent");
+/// so; the class by any name it is imported as, `VoiceAssistant` its old
+/// name): its `say` only queues the speech, even awaited.
+fn said_by_pipeline_agent(call: Node, source: &str, semantics: &Semantics) -> bool {
+    let is_0x = |class: Node| {
+        let written = text(class, source);
+        written.contains("VoicePipelineAgent")
+            || written.contains("MultimodalAgent")
+            || semantics.qualified_name(class, source).is_some_and(|q| is_0x_agent_class(&q))
+    };
     let Some(receiver) = call.field("function").and_then(|f| f.field("object")) else { return false };
     if receiver.kind_name() != "identifier" {
         return false;
@@ -219,7 +226,7 @@ fn said_by_pipeline_agent(call: Node, source: &str) -> bool {
     let annotated = function.field("parameters").is_some_and(|params| {
         named_children(params).into_iter().any(|param| {
             matches!(param.kind_name(), "typed_parameter" | "typed_default_parameter")
-                && param.field("type").is_some_and(|t| is_0x(text(t, source)))
+                && param.field("type").is_some_and(|t| descendants(t).into_iter().any(is_0x))
                 && descendants(param).iter().any(|n| n.kind_name() == "identifier" && text(*n, source) == name)
         })
     });
@@ -228,11 +235,35 @@ fn said_by_pipeline_agent(call: Node, source: &str) -> bool {
             same_scope_descendants(body).into_iter().any(|n| {
                 n.kind_name() == "assignment"
                     && n.field("left").is_some_and(|l| text(l, source) == name)
-                    && n.field("right").is_some_and(|r| {
-                        r.kind_name() == "call" && r.field("function").is_some_and(|f| is_0x(text(f, source)))
-                    })
+                    && n.field("right")
+                        .is_some_and(|r| r.kind_name() == "call" && r.field("function").is_some_and(is_0x))
             })
         })
+}
+
+/// livekit-agents 0.x's agents, by where they are defined or re-exported
+/// (`livekit.agents.voice_assistant.VoiceAssistant` is `VoicePipelineAgent`).
+fn is_0x_agent_class(qualified: &str) -> bool {
+    let Some(rest) = qualified.strip_prefix("livekit.agents.") else { return false };
+    let (module, class) = rest.rsplit_once('.').unwrap_or(("", rest));
+    let module = module.split('.').next().unwrap_or("");
+    match class {
+        "VoicePipelineAgent" => matches!(module, "" | "pipeline"),
+        "MultimodalAgent" => matches!(module, "" | "multimodal"),
+        "VoiceAssistant" => module == "voice_assistant",
+        _ => false,
+    }
+}
+
+/// The entrypoint's first speech, when a livekit-agents 0.x agent says it
+/// (`said_by_pipeline_agent`): not counted, and reported as such.
+pub fn opening_line_by_0x_agent<'t>(
+    entrypoint: Node<'t>,
+    source: &str,
+    semantics: &Semantics,
+) -> Option<(Node<'t>, &'static str)> {
+    let first = *speech(entrypoint, source).first()?;
+    said_by_pipeline_agent(first, source, semantics).then_some((first, PIPELINE_AGENT))
 }
 
 /// Every opening line the entrypoint may say itself: its `opening_line`,
@@ -240,8 +271,8 @@ fn said_by_pipeline_agent(call: Node, source: &str) -> bool {
 /// each `except` clause says in its place (`except asyncio.TimeoutError:
 /// await session.say(...)`). Exactly one of them runs to its end: nothing in
 /// the `try` body follows the first, so no handled exception can come after it.
-pub fn opening_lines<'t>(entrypoint: Node<'t>, source: &str) -> Vec<Node<'t>> {
-    let Some(first) = opening_line(entrypoint, source) else { return Vec::new() };
+pub fn opening_lines<'t>(entrypoint: Node<'t>, source: &str, semantics: &Semantics) -> Vec<Node<'t>> {
+    let Some(first) = opening_line(entrypoint, source, semantics) else { return Vec::new() };
     let mut lines = vec![first];
     let Some(body) = first.parent().filter(|b| b.kind_name() == "block") else { return lines };
     let Some(try_statement) = body.parent().filter(|t| t.kind_name() == "try_statement") else { return lines };
@@ -255,6 +286,7 @@ pub fn opening_lines<'t>(entrypoint: Node<'t>, source: &str) -> Vec<Node<'t>> {
         let Some(block) = named_children(clause).into_iter().find(|c| c.kind_name() == "block") else { continue };
         let alternative = speech_of(block, source)
             .first()
+            .filter(|call| !said_by_pipeline_agent(**call, source, semantics))
             .and_then(|call| call.parent().filter(|p| p.kind_name() == "await"))
             .and_then(|awaited| awaited.parent().filter(|p| p.kind_name() == "expression_statement"))
             .filter(|statement| statement.parent() == Some(block));
