@@ -96,16 +96,20 @@ pub fn livekit_llm(call: Node, source: &str, semantics: &Semantics) -> Option<St
         if class != "LLM" && class != "realtime" {
             return None;
         }
-        let provider = match parts.next() {
-            Some("with_groq") => "groq",
-            Some("with_azure") => "azure_openai",
-            Some("with_deepseek") => "deepseek",
-            Some("with_x_ai") => "xai",
-            Some("with_together") => "together",
-            Some("with_fireworks") => "fireworks",
-            Some("with_cerebras") => "cerebras",
-            Some("with_openrouter") => "openrouter",
-            _ => plugin,
+        // `openai.LLM.with_<vendor>(...)`: the vendor the factory names.
+        let provider = match parts.next().and_then(|factory| factory.strip_prefix("with_")) {
+            Some("azure") => "azure_openai",
+            Some("x_ai") => "xai",
+            Some(vendor) => vendor,
+            // `openai.LLM(base_url="http://localhost:11434/v1")`: the endpoint's vendor, as for the SDK's clients.
+            None => {
+                match keyword_argument(call, "base_url", source).and_then(|u| constant_string(u, source, semantics)) {
+                    Some(url) if class == "LLM" => {
+                        return Some(provider_of_endpoint(url).unwrap_or_else(|| plugin.to_string()))
+                    }
+                    _ => plugin,
+                }
+            }
         };
         return Some(provider.to_string());
     }
