@@ -28,6 +28,9 @@ const TRANSPORT: &[&str] = &[
     "azure",
     "vertex",
     "aws",
+    "deepseek",
+    "xai",
+    "ollama",
 ];
 
 /// Words for the model's output in general: a name made of nothing else
@@ -71,29 +74,66 @@ fn operation(name: &str) -> String {
     words.join("_")
 }
 
-/// `snake_case` or `CamelCase` words, lowercased (`ChatGPTAgent` → chat, gpt, agent).
+/// `snake_case` or `CamelCase` words, lowercased (`ChatGPTAgent` → chat, gpt,
+/// agent). Vendors written in mixed case are one word (`OpenAI`, `DeepSeek`),
+/// and a run of capitals made of known acronyms is split into them
+/// (`OpenAILLMProvider` → openai, llm, provider; not open, aillm, provider).
 pub fn words(name: &str) -> Vec<String> {
+    let mut name = name.to_string();
+    for (written, word) in BRANDS {
+        name = name.replace(written, word);
+    }
     let mut words = Vec::new();
     let mut word = String::new();
+    let mut capitals = true;
     let chars: Vec<char> = name.chars().collect();
+    let mut push = |word: &mut String, capitals: bool| {
+        if !word.is_empty() {
+            let word = std::mem::take(word);
+            match acronyms(&word).filter(|_| capitals) {
+                Some(parts) => words.extend(parts.into_iter().map(str::to_lowercase)),
+                None => words.push(word.to_lowercase()),
+            }
+        }
+    };
     for (i, &c) in chars.iter().enumerate() {
         let boundary = c.is_uppercase()
             && !word.is_empty()
             && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
         if c == '_' || c == '.' || boundary {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
+            push(&mut word, capitals);
+            capitals = true;
             if c == '_' || c == '.' {
                 continue;
             }
         }
-        word.extend(c.to_lowercase());
+        capitals &= c.is_uppercase();
+        word.push(c);
     }
-    if !word.is_empty() {
-        words.push(word);
-    }
+    push(&mut word, capitals);
     words
+}
+
+/// Vendors written in mixed case, as one word each.
+const BRANDS: &[(&str, &str)] =
+    &[("OpenAI", "Openai"), ("DeepSeek", "Deepseek"), ("xAI", "Xai"), ("LiveKit", "Livekit")];
+
+/// Acronyms that run together in names (`AILLM`).
+const ACRONYMS: &[&str] = &["LLM", "GPT", "API", "AI", "TTS", "STT", "SDK", "RAG", "HTTP", "JSON", "SQL", "URL", "ID"];
+
+/// A run of capitals as the acronyms it is made of, when it is made of nothing else.
+fn acronyms(run: &str) -> Option<Vec<&str>> {
+    if run.len() <= 3 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut rest = run;
+    while !rest.is_empty() {
+        let acronym = ACRONYMS.iter().filter(|a| rest.starts_with(**a)).max_by_key(|a| a.len())?;
+        parts.push(&rest[..acronym.len()]);
+        rest = &rest[acronym.len()..];
+    }
+    Some(parts)
 }
 
 /// The provider of an openai-shaped client whose `base_url` is written out:
@@ -181,6 +221,14 @@ mod tests {
         assert_eq!(operation_name("ask_claude", &["IntentRouter", "agent"]), "intent_router");
         assert_eq!(operation_name("call_llm", &[]), "call");
         assert_eq!(operation_name("get_completion", &["summaries"]), "summaries");
+        // Vendors in mixed case and acronyms run together are words of their own: no vendor leaks in.
+        assert_eq!(words("OpenAILLMProvider"), ["openai", "llm", "provider"]);
+        assert_eq!(words("GPTIntentRouter"), ["gpt", "intent", "router"]);
+        assert_eq!(words("HTTPServer"), ["http", "server"]);
+        assert_eq!(words("DeepSeekRAGSummarizer"), ["deepseek", "rag", "summarizer"]);
+        assert_eq!(words("ACMEBot"), ["acme", "bot"]);
+        assert_eq!(operation_name("generate_response", &["OpenAILLMProvider", "openai_provider"]), "call");
+        assert_eq!(operation_name("respond", &["DeepSeekLLMTriage"]), "respond");
     }
 
     #[test]
