@@ -173,7 +173,25 @@ fn memchr_nul(bytes: &[u8]) -> Option<usize> {
 /// in `:`, which in Python is one indentation level.
 fn detect_indent_unit(text: &str) -> String {
     let mut after_colon = false;
+    // The quote of a triple-quoted string still open at the start of the line: its lines are text,
+    // not code (a docstring's `Stack:` and its indented list say nothing of the file's unit).
+    let mut open: Option<&str> = None;
     for line in text.lines() {
+        let in_string = open.is_some();
+        let mut rest = line;
+        loop {
+            let found = match open {
+                Some(quote) => rest.find(quote).map(|i| (i, None)),
+                None => ["\"\"\"", "'''"].iter().filter_map(|q| rest.find(q).map(|i| (i, Some(*q)))).min(),
+            };
+            let Some((at, opened)) = found else { break };
+            rest = &rest[at + 3..];
+            open = opened;
+        }
+        if in_string {
+            after_colon = false;
+            continue;
+        }
         let trimmed = line.trim_end_matches('\r');
         let code = trimmed.trim_start();
         if code.is_empty() || code.starts_with('#') {
@@ -203,6 +221,10 @@ mod tests {
         assert!(file.bom);
         assert_eq!(file.indent_unit, "  ");
         assert_eq!(file.encode("y"), b"\xEF\xBB\xBFy".to_vec());
+        // A docstring's indented text is not code.
+        let docstring = b"\"\"\"Voice agent.\n\nStack:\n  LLM - gpt-4o-mini\n\"\"\"\n\nasync def f():\n    '''Steps:\n      one\n    '''\n    pass\n";
+        let file = SourceFile::decode(Path::new("a.py"), docstring.to_vec()).unwrap();
+        assert_eq!(file.indent_unit, "    ");
     }
 
     #[test]
