@@ -119,6 +119,12 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
         "## What it does\nReports an `AgentSession(...)` that no name holds (passed straight to a call, stored in a container), or whose statement shares its line or does not start it.\n\n## Why is this not rewritten?\nThe framework's LLM turns are counted by a handler subscribed with `session.on(\"session_usage_updated\", ...)` right after the session is made: without a name to subscribe on, or a line of its own to add the subscription after, there is no safe place for it.\n\n## Example\n```python\n    await run(AgentSession(llm=openai.LLM(model=\"gpt-4o-mini\")))\n```\n\nUse instead:\n```python\n    session = AgentSession(llm=openai.LLM(model=\"gpt-4o-mini\"))\n    await run(session)\n```",
     ),
     notice(
+        "VOF122",
+        "agent-0x-usage-not-counted",
+        "A livekit-agents 0.x agent whose LLM turns are not counted",
+        "## What it does\nReports the construction of a livekit-agents 0.x agent: `VoicePipelineAgent(...)` (`VoiceAssistant`, its old name), `MultimodalAgent(...)`, whatever name it is imported under.\n\n## Why is this not rewritten?\nThe tool counts the framework's LLM turns with a handler on an `AgentSession` (livekit-agents 1.0 and later), whose usage events it knows and whose handlers the runtime tests run. A 0.x agent reports its turns differently (`agent.on(\"metrics_collected\")` hands the handler a `PipelineLLMMetrics` or `MultimodalLLMMetrics` itself), and the tool does not subscribe to it: without this report the session span would be added and the agent's tokens would be missing without a word.\n\n## Example\n```python\n    agent = VoicePipelineAgent(vad=silero.VAD.load(), stt=deepgram.STT(), llm=openai.LLM(), tts=openai.TTS())\n    agent.start(ctx.room, participant)\n```\n\nUse instead: move to `AgentSession` (livekit-agents 1.x) and run the tool again, or count the `prompt_tokens` / `completion_tokens` of the agent's `metrics_collected` LLM metrics into `llm.tokens.input` / `llm.tokens.output` with the same attributes by hand.",
+    ),
+    notice(
         "VOF130",
         "rust-streaming-llm-call",
         "A streaming LLM call in Rust",

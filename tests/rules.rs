@@ -48,7 +48,7 @@ rule_snapshot!(vof018_session_span_before_telemetry_setup, "VOF018_session_span_
 rule_snapshot!(vof111_usage_unreadable, "VOF111_usage_unreadable");
 rule_snapshot!(vof114_call_in_elif_condition, "VOF114_call_in_elif_condition");
 rule_snapshot!(vof114_call_runs_later, "VOF114_call_runs_later");
-rule_snapshot!(vof105_greeting_only_queued, "VOF105_greeting_only_queued");
+rule_snapshot!(vof105_vof122_agent_0x, "VOF105_VOF122_agent_0x");
 rule_snapshot!(vof116_unknown_client, "VOF116_unknown_client");
 rule_snapshot!(vof117_mixed_calls_in_one_statement, "VOF117_mixed_calls_in_one_statement");
 rule_snapshot!(suppressions, "suppressions");

@@ -285,6 +285,20 @@ pub fn instrument(
                 .to_string(),
         ));
     }
+    if instrumented {
+        for call in framework_usage::agents_0x(source, semantics) {
+            let class = call.child_by_field_name("function").map_or("", |f| syntax::text(f, source));
+            out.findings.push(Finding::diagnostic(
+                at(call.start_byte()),
+                "VOF122",
+                format!(
+                    "the LLM turns of this livekit-agents 0.x `{class}` are not counted: the tool counts an \
+                     AgentSession's (livekit-agents 1.0 and later); count the tokens of its `metrics_collected` \
+                     LLM metrics by hand, or move to AgentSession"
+                ),
+            ));
+        }
+    }
     if !creations.is_empty() {
         let deprecated_event = project::livekit_agents_version(&file.path).is_some_and(|v| v < (1, 5));
         let framework_cx = framework_usage::Context {

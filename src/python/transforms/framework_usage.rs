@@ -108,6 +108,31 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCrea
     (creations, unheld)
 }
 
+/// livekit-agents 0.x's agents, by where they are defined or re-exported
+/// (`livekit.agents.voice_assistant.VoiceAssistant` is `VoicePipelineAgent`).
+pub fn is_0x_agent_class(qualified: &str) -> bool {
+    let Some(rest) = qualified.strip_prefix("livekit.agents.") else { return false };
+    let (module, class) = rest.rsplit_once('.').unwrap_or(("", rest));
+    let module = module.split('.').next().unwrap_or("");
+    match class {
+        "VoicePipelineAgent" => matches!(module, "" | "pipeline"),
+        "MultimodalAgent" => matches!(module, "" | "multimodal"),
+        "VoiceAssistant" => module == "voice_assistant",
+        _ => false,
+    }
+}
+
+/// The constructions of livekit-agents 0.x agents (`VoicePipelineAgent(...)`,
+/// `MultimodalAgent(...)`): their LLM turns are not counted (VOF122).
+pub fn agents_0x<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<Node<'t>> {
+    semantics
+        .calls
+        .iter()
+        .copied()
+        .filter(|call| semantics.callee(*call, source).is_some_and(|q| is_0x_agent_class(&q)))
+        .collect()
+}
+
 /// The module's classes that subclass `AgentSession` (`class KaiSession(AgentSession):`,
 /// `AgentSession[UserData]` too): making one makes a session.
 fn session_subclasses<'s>(source: &'s str, semantics: &Semantics) -> Vec<&'s str> {

@@ -215,7 +215,7 @@ fn said_by_pipeline_agent(call: Node, source: &str, semantics: &Semantics) -> bo
         let written = text(class, source);
         written.contains("VoicePipelineAgent")
             || written.contains("MultimodalAgent")
-            || semantics.qualified_name(class, source).is_some_and(|q| is_0x_agent_class(&q))
+            || semantics.qualified_name(class, source).is_some_and(|q| super::framework_usage::is_0x_agent_class(&q))
     };
     let Some(receiver) = call.field("function").and_then(|f| f.field("object")) else { return false };
     if receiver.kind_name() != "identifier" {
@@ -239,20 +239,6 @@ fn said_by_pipeline_agent(call: Node, source: &str, semantics: &Semantics) -> bo
                         .is_some_and(|r| r.kind_name() == "call" && r.field("function").is_some_and(is_0x))
             })
         })
-}
-
-/// livekit-agents 0.x's agents, by where they are defined or re-exported
-/// (`livekit.agents.voice_assistant.VoiceAssistant` is `VoicePipelineAgent`).
-fn is_0x_agent_class(qualified: &str) -> bool {
-    let Some(rest) = qualified.strip_prefix("livekit.agents.") else { return false };
-    let (module, class) = rest.rsplit_once('.').unwrap_or(("", rest));
-    let module = module.split('.').next().unwrap_or("");
-    match class {
-        "VoicePipelineAgent" => matches!(module, "" | "pipeline"),
-        "MultimodalAgent" => matches!(module, "" | "multimodal"),
-        "VoiceAssistant" => module == "voice_assistant",
-        _ => false,
-    }
 }
 
 /// The entrypoint's first speech, when a livekit-agents 0.x agent says it
