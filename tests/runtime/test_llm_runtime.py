@@ -493,6 +493,49 @@ def test_llm_call_in_a_shutdown_callback_keeps_the_session_context(llm_mock, spa
     assert_counter(metric_store, "llm.tokens.output", want.output, attributes)
 
 
+def test_llm_call_in_a_shutdown_callback_from_another_module_keeps_the_session_context(
+    llm_mock, span_exporter, metric_store
+):
+    """The post-call summary is another module's function (`from post_call import log_summary`),
+    registered as the shutdown callback: the tool follows the import, so the registration goes through
+    `_with_session_context` and the other module's LLM span is a child of `voice.session`, with its tenant."""
+    import vof_runtime_fakes as lk
+
+    metadata = '{"tenant_id": "acme-support", "user_id": "u-4"}'
+    saved = {}
+    for variant in ("before", "after"):
+        directory = str(llm_fixture_path("shutdown_summary_module", variant).parent)
+        sys.path.insert(0, directory)
+        try:
+            module = load("shutdown_summary_module", variant)
+            span_exporter.clear()
+            metric_store.drain()
+            ctx = lk.FakeJobContext(metadata=metadata, room_name="support-7")
+            _, error = lk.run_job(module.entrypoint, ctx)
+            assert error is None and ctx.shutdown_callback_errors == []
+            saved[variant] = list(sys.modules["post_call"].saved)
+        finally:
+            sys.path.remove(directory)
+            sys.modules.pop("post_call", None)
+    assert saved["after"] == saved["before"] and saved["after"][0][0] == "room disconnected"
+
+    [session] = spans_named(span_exporter, "voice.session")
+    [summary] = [s for s in span_exporter.get_finished_spans() if s.name.startswith("llm.")]
+    assert summary.parent is not None and summary.parent.span_id == session.context.span_id
+    attributes = {
+        "tenant.id": "acme-support",
+        "llm.provider": "openai",
+        "llm.model": "gpt-4o-mini",
+        "llm.use_case": "summarize_transcript",
+        "llm.call_site": "summarize_transcript",
+        "outcome": "success",
+    }
+    assert six(summary.attributes) == attributes
+    want = mock.EXPECTED["openai.json"]
+    assert_counter(metric_store, "llm.tokens.input", want.input, attributes)
+    assert_counter(metric_store, "llm.tokens.output", want.output, attributes)
+
+
 def test_with_session_context_passes_the_reason_as_livekit_would(llm_mock):
     """Functions and bound methods, with and without the reason parameter; names kept."""
     after = load("shutdown_summary", "after")

@@ -7,7 +7,7 @@
 use crate::python::syntax::Field;
 use tree_sitter::Node;
 
-use super::imported_clients;
+use super::imported;
 use crate::llm::provider_of_endpoint;
 use crate::python::semantics::{Binding, Semantics};
 use crate::python::syntax::NodeKind;
@@ -232,7 +232,7 @@ fn module_name_depth(name: &str, source: &str, semantics: &Semantics, depth: usi
 fn imported(name: &str, called: bool, semantics: &Semantics) -> Option<Client> {
     let file = semantics.file.as_deref()?;
     match semantics.imports.get(name)? {
-        Binding::Member { module, name } => imported_clients::client(file, module, name, called),
+        Binding::Member { module, name } => imported::client(file, module, name, called),
         Binding::Module(_) => None,
     }
 }
@@ -246,7 +246,7 @@ fn imported_from_module(module: &str, name: &str, semantics: &Semantics) -> Opti
         Binding::Member { module, name } if module.ends_with('.') => format!("{module}{name}"),
         Binding::Member { module, name } => format!("{module}.{name}"),
     };
-    imported_clients::client(file, &module, name, true)
+    imported::client(file, &module, name, true)
 }
 
 /// `import openai` (or `import openai as oai`): the module is a client too,

@@ -3,7 +3,7 @@
 
 pub mod clients;
 pub mod dispatch;
-pub mod imported_clients;
+pub mod imported;
 pub mod link;
 pub mod llm_calls;
 pub mod reach;

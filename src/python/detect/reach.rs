@@ -1,12 +1,14 @@
-//! Which functions of a file reach its LLM call sites: the code a callback or
-//! an executor's function runs, followed through the functions and methods of
-//! the same file it calls.
+//! Which functions of a file reach LLM call sites: the code a callback or an
+//! executor's function runs, followed through the functions and methods of
+//! the same file it calls, and into the functions of the project's other
+//! modules it imports (`imported::reaches_llm`).
 
 use std::collections::HashSet;
 use std::ops::Range;
 
 use tree_sitter::Node;
 
+use super::imported;
 use crate::python::semantics::Semantics;
 use crate::python::syntax::{
     descendants, enclosing_class, enclosing_function, named_children, same_scope_descendants, text, undecorated,
@@ -76,8 +78,25 @@ fn method<'t>(attribute: Node<'t>, source: &str, semantics: &Semantics<'t>) -> O
     })
 }
 
+/// Whether the code an expression names (`function_of`, or a function of
+/// another module of the project it imports) reaches an LLM call.
+pub fn callback_reaches(callback: Node, source: &str, semantics: &Semantics, llm_calls: &[Range<usize>]) -> bool {
+    match function_of(callback, source, semantics) {
+        Some(function) => reaches(function, source, semantics, llm_calls),
+        None => imported_reaches(callback, source, semantics),
+    }
+}
+
+/// Whether a callee names a function of another module of the project that reaches an LLM call.
+fn imported_reaches(callee: Node, source: &str, semantics: &Semantics) -> bool {
+    let Some(file) = &semantics.file else { return false };
+    imported::imported_function(callee, source, semantics)
+        .is_some_and(|(module, name)| imported::reaches_llm(file, &module, &name))
+}
+
 /// Whether `function`, or a function or method of this file it calls (a few
-/// levels deep), contains one of `llm_calls`.
+/// levels deep), contains one of `llm_calls`, or calls a function of another
+/// module of the project that reaches one of its own.
 pub fn reaches<'t>(function: Node<'t>, source: &str, semantics: &Semantics<'t>, llm_calls: &[Range<usize>]) -> bool {
     let mut pending = vec![function];
     let mut seen = HashSet::new();
@@ -98,7 +117,11 @@ pub fn reaches<'t>(function: Node<'t>, source: &str, semantics: &Semantics<'t>, 
                 "attribute" => method(callee, source, semantics),
                 _ => None,
             };
-            pending.extend(called);
+            match called {
+                Some(function) => pending.push(function),
+                None if imported_reaches(callee, source, semantics) => return true,
+                None => {}
+            }
         }
     }
     false

@@ -6,8 +6,9 @@
 //! tenant are not current, so an LLM call made there counts its tokens under
 //! `tenant.id="unknown"`, in a trace of its own (boto3 has no async client, so
 //! this is how async agents often call Bedrock). A function that reaches an LLM
-//! call site of this file (itself, or through the functions and methods of
-//! this file it calls) is run through `contextvars.copy_context().run`, which
+//! call site (itself, through the functions and methods of this file it calls,
+//! or through a function imported from another module of the project) is run
+//! through `contextvars.copy_context().run`, which
 //! is what `to_thread` does.
 //!
 //! ```python
@@ -41,11 +42,9 @@ pub struct ExecutorCall<'t> {
 }
 
 /// The `run_in_executor` calls of this file whose function reaches one of
-/// `llm_calls` (the byte ranges of the file's LLM call sites).
+/// `llm_calls` (the byte ranges of the file's LLM call sites), or an LLM call
+/// of another module of the project (`reach::callback_reaches`).
 pub fn calls<'t>(source: &str, semantics: &Semantics<'t>, llm_calls: &[Range<usize>]) -> Vec<ExecutorCall<'t>> {
-    if llm_calls.is_empty() {
-        return Vec::new();
-    }
     reach::method_calls(source, semantics, "run_in_executor")
         .filter_map(|call| {
             let arguments = call.field("arguments")?;
@@ -62,8 +61,7 @@ pub fn calls<'t>(source: &str, semantics: &Semantics<'t>, llm_calls: &[Range<usi
                 }
                 _ => function,
             };
-            let body = reach::function_of(named, source, semantics)?;
-            reach::reaches(body, source, semantics, llm_calls).then_some(ExecutorCall { call, function })
+            reach::callback_reaches(named, source, semantics, llm_calls).then_some(ExecutorCall { call, function })
         })
         .collect()
 }

@@ -4,8 +4,9 @@
 //! entrypoint: the `voice.session` span and the tenant the entrypoint made
 //! current are not current there. A post-call summary made in one would count
 //! its tokens under `tenant.id="unknown"`, in a trace of its own. A callback
-//! that reaches an LLM call site of this file (itself, or through the
-//! functions and methods of this file it calls) is registered through
+//! that reaches an LLM call site (itself, through the functions and methods
+//! of this file it calls, or through a function it imports from another module
+//! of the project) is registered through
 //! `_with_session_context`, which takes the context current at registration
 //! and makes it current again while the callback runs.
 //!
@@ -48,16 +49,13 @@ pub struct Registration<'t> {
 }
 
 /// The shutdown callbacks registered in this file whose code reaches one of
-/// `llm_calls` (the byte ranges of the file's LLM call sites).
+/// `llm_calls` (the byte ranges of the file's LLM call sites), or an LLM call
+/// of another module of the project (`reach::callback_reaches`).
 pub fn registrations<'t>(source: &str, semantics: &Semantics<'t>, llm_calls: &[Range<usize>]) -> Vec<Registration<'t>> {
-    if llm_calls.is_empty() {
-        return Vec::new();
-    }
     reach::method_calls(source, semantics, "add_shutdown_callback")
         .filter_map(|call| {
             let callback = first_positional(call)?;
-            let function = reach::function_of(callback, source, semantics)?;
-            reach::reaches(function, source, semantics, llm_calls).then_some(Registration { call, callback })
+            reach::callback_reaches(callback, source, semantics, llm_calls).then_some(Registration { call, callback })
         })
         .collect()
 }
