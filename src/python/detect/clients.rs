@@ -92,7 +92,8 @@ pub fn livekit_llm(call: Node, source: &str, semantics: &Semantics) -> Option<St
     if let Some(rest) = callee.strip_prefix("livekit.plugins.") {
         let mut parts = rest.split('.');
         let plugin = parts.next()?;
-        let class = parts.next()?;
+        // `livekit.plugins.openai.llm.LLM`, `livekit.plugins.google.beta.realtime...`: the class through its module.
+        let class = parts.find(|part| !matches!(*part, "llm" | "beta"))?;
         if class != "LLM" && class != "realtime" {
             return None;
         }
