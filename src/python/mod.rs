@@ -349,7 +349,22 @@ pub fn instrument(
         shifted: &shifted,
         module: file.path.file_stem().and_then(|s| s.to_str()).unwrap_or(""),
     };
-    let calls = if instrumented { detect::llm_calls::find(source, semantics) } else { Vec::new() };
+    let found = if instrumented { detect::llm_calls::find(source, semantics) } else { Vec::new() };
+    let mut calls = found.clone();
+    // A LiveKit LLM of the project's own that reports its usage: the session's handler counts its turns.
+    calls.retain(|call| {
+        let Some(class) = framework_usage::reported_by_livekit_llm(call.call, source, semantics) else { return true };
+        let mut finding = Finding::new(FindingKind::FrameworkLlm, at(call.call.start_byte()));
+        finding.symbol = Some(syntax::enclosing_symbol(call.call, source));
+        finding.form = Some(call.method.clone());
+        finding.provider = Some(call.client.provider.clone());
+        finding.message = Some(format!(
+            "not wrapped: `{class}` is a LiveKit LLM that reports this call's usage to LiveKit, and an \
+             AgentSession running it counts the turn with its usage handler"
+        ));
+        out.findings.push(finding);
+        false
+    });
     let selected_site = |start: usize| selection.allows(&FixId::new("llm", start));
     let (sites, outcomes) = llm_span::plan(&calls, &llm_cx, &selected_site);
     for site in sites {
@@ -392,7 +407,7 @@ pub fn instrument(
         context_fix("executor", "VOF007", executor_call.call.start_byte(), title, edits, &needs);
     }
     if instrumented {
-        for (call, written, client) in detect::llm_calls::unknown_clients(source, semantics, &calls) {
+        for (call, written, client) in detect::llm_calls::unknown_clients(source, semantics, &found) {
             if llm_span::already_instrumented(call, source) {
                 continue;
             }

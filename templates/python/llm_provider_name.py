@@ -31,6 +31,7 @@ def __llm_provider_name__(reported, model, plugin):
             return vendor
     if name in ("", "livekit", "unknown") and "/" in (model or ""):
         return model.split("/")[0].lower()
-    if "." in host or ":" in name or host == "localhost":
+    # A host says nothing of the vendor behind it; a LiveKit LLM of the project's own reports "unknown".
+    if "." in host or ":" in name or host in ("localhost", "unknown"):
         return plugin or "unknown"
     return name or plugin or "unknown"

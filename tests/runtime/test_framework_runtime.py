@@ -321,6 +321,33 @@ def test_session_turns_are_counted_once_each(case, llm_mock, metric_store, monke
         assert not any(TENANT in value for value in request.headers.values())
 
 
+def test_a_livekit_llm_of_the_projects_own_is_counted_once_per_turn(llm_mock, metric_store, monkeypatch):
+    """A LiveKit LLM the project writes (an ``llm.LLM`` / ``llm.LLMStream`` subclass calling the
+    openai SDK, passing the usage on in a ``ChatChunk``): the session's handler counts each turn, and
+    the provider call inside the stream is not wrapped, so no turn is counted twice."""
+    case = "own_livekit_llm"
+    framework_fixture_path(case, "after")
+    before_replies = run_turns(load(case, "before"), USER_INPUTS)
+    llm_mock.reset()
+    metric_store.drain()
+    after = load(case, "after")
+    probe = UsageProbe(metric_store).install(monkeypatch)
+    replies = run_turns(after, USER_INPUTS)
+    assert replies == before_replies == EXPECTED_REPLIES
+    assert len(chat_requests(llm_mock)) == len(USER_INPUTS)
+    assert len(probe.handlers) == 1
+    llm_events = [e for e in probe.events if e["totals"]]
+    assert len(llm_events) == len(USER_INPUTS)
+    for index, (event, turn) in enumerate(zip(llm_events, EXPECTED_TURNS), start=1):
+        for name in ("llm.tokens.input", "llm.tokens.output"):
+            got = points(event["store"], name, after.__name__)
+            assert [value for _, value in got] == [turn[name]], f"turn {index}, {name}: {got}"
+            ((attributes, _),) = got
+            assert attributes["llm.call_site"] == "session" and attributes["tenant.id"] == TENANT
+    for name in TOKEN_METRICS:
+        assert not points(metric_store, name, after.__name__), f"{name} counted outside the session's events"
+
+
 def test_tenant_is_read_when_the_session_subscribes(llm_mock, metric_store, monkeypatch):
     """No tenant in the context: "unknown", still one point set per turn."""
     after = load(CASE, "after")
@@ -383,6 +410,9 @@ def test_metrics_collected_handler_counts_each_turn(llm_mock, metric_store, monk
         ("127.0.0.1:8080", "gpt-4o", "openai", "openai"),
         ("my-proxy.internal:443", "x", "groq", "groq"),
         ("anthropic", "claude", None, "anthropic"),
+        # a LiveKit LLM of the project's own: LiveKit's default label, the SDK its stream calls
+        ("unknown", "unknown", "openai", "openai"),
+        ("unknown", "unknown", None, "unknown"),
         # plugins that report a product name (google, aws, mistralai): the vendor direct calls are labelled with
         ("Gemini", "gemini-2.0-flash", "google", "google"),
         ("Vertex AI", "gemini-2.0-flash", "google", "google"),

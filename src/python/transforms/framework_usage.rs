@@ -133,6 +133,32 @@ pub fn agents_0x<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// The LiveKit LLM class of the project's own (a subclass of livekit's
+/// `llm.LLM` or `llm.LLMStream`) that makes `call`, when the module reports
+/// its usage to LiveKit (`llm.CompletionUsage(...)` in a `ChatChunk`): an
+/// AgentSession running it counts that turn through its usage handler, so the
+/// provider call is not counted again.
+pub fn reported_by_livekit_llm<'s>(call: Node, source: &'s str, semantics: &Semantics) -> Option<&'s str> {
+    let class = crate::python::syntax::enclosing_class(call)?;
+    let livekit_llm = is_livekit_llm_class(class, source, semantics);
+    let reports_usage = semantics.calls.iter().any(|c| {
+        c.field("function").is_some_and(|f| text(f, source).ends_with("CompletionUsage"))
+            && semantics.callee(*c, source).is_some_and(|q| q.starts_with("livekit.agents."))
+    });
+    (livekit_llm && reports_usage).then(|| class.field("name").map_or("", |n| text(n, source)))
+}
+
+/// Whether a class subclasses livekit's `llm.LLM` or `llm.LLMStream`.
+fn is_livekit_llm_class(class: Node, source: &str, semantics: &Semantics) -> bool {
+    class.field("superclasses").is_some_and(|bases| {
+        named_children(bases).into_iter().any(|base| {
+            semantics
+                .qualified_name(base, source)
+                .is_some_and(|q| q.starts_with("livekit.agents.") && (q.ends_with(".LLMStream") || q.ends_with(".LLM")))
+        })
+    })
+}
+
 /// The module's classes that subclass `AgentSession` (`class KaiSession(AgentSession):`,
 /// `AgentSession[UserData]` too): making one makes a session.
 fn session_subclasses<'s>(source: &'s str, semantics: &Semantics) -> Vec<&'s str> {
@@ -154,7 +180,7 @@ fn session_subclasses<'s>(source: &'s str, semantics: &Semantics) -> Vec<&'s str
 /// The plugin of an `llm=` argument given to `call`.
 fn plugin_of(call: Node, llm: Node, source: &str, semantics: &Semantics) -> Option<String> {
     match llm.kind_name() {
-        "call" => livekit_llm(llm, source, semantics),
+        "call" => livekit_llm(llm, source, semantics).or_else(|| own_llm_provider(llm, source, semantics)),
         // `llm = openai.LLM(...)` earlier in the same scope; assigned in branches (`if ...: llm =
         // google.LLM() else: llm = openai.LLM()`), only where every branch's plugin is the same.
         "identifier" => {
@@ -170,6 +196,21 @@ fn plugin_of(call: Node, llm: Node, source: &str, semantics: &Semantics) -> Opti
         "string" => string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string()),
         _ => None,
     }
+}
+
+/// `ShopLLM()`, a LiveKit LLM of the module's own (`reported_by_livekit_llm`):
+/// the provider of the SDK calls its classes make, when they all use one.
+fn own_llm_provider(call: Node, source: &str, semantics: &Semantics) -> Option<String> {
+    let class = call.field("function").filter(|f| f.kind_name() == "identifier")?;
+    if !is_livekit_llm_class(*semantics.classes.get(text(class, source))?, source, semantics) {
+        return None;
+    }
+    let mut providers = crate::python::detect::llm_calls::find(source, semantics)
+        .into_iter()
+        .filter(|c| reported_by_livekit_llm(c.call, source, semantics).is_some())
+        .map(|c| c.client.provider);
+    let first = providers.next()?;
+    providers.all(|p| p == first).then_some(first)
 }
 
 /// The plugin of the LLMs the module gives its agents (`llm=` of any call but
