@@ -37,8 +37,8 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
     notice(
         "VOF104",
         "generator-helper",
-        "Bounded session work that is a generator",
-        "## What it does\nReports a helper called from an entrypoint that is a generator or an async generator.\n\n## Why is this not rewritten?\n`@tracer.start_as_current_span(...)` on a generator function ends the span when the generator object is created, before a single item is produced: the span would measure nothing. The style rule VOF015 reports the same decorator written by hand.\n\n## Example\n```python\nasync def _stream_updates(session):\n    async for update in feed():\n        yield update\n```\n\nUse instead: a span around the loop that consumes the generator, in its caller.",
+        "Bounded session work that is a generator, or returns an awaitable",
+        "## What it does\nReports a helper called from an entrypoint that is a generator or an async generator, or a plain `def` whose result is awaited: awaited where the entrypoint calls it, or returning a coroutine of the module's own or a task (`asyncio.create_task(...)`, `ensure_future`, `gather`).\n\n## Why is this not rewritten?\n`@tracer.start_as_current_span(...)` on a generator function ends the span when the generator object is created, before a single item is produced: the span would measure nothing. A plain `def` that returns a coroutine or a task returns before that work runs, so its span would end first in the same way. The style rule VOF015 reports the decorator written by hand on a generator.\n\n## Example\n```python\nasync def _stream_updates(session):\n    async for update in feed():\n        yield update\n```\n\nUse instead: a span around the loop that consumes the generator, in its caller; for a helper returning an awaitable, `async def` awaiting the work inside (then it is decorated), or a span around the code that awaits it.",
     ),
     notice(
         "VOF105",

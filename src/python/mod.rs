@@ -240,7 +240,7 @@ pub fn instrument(
         for call in bounded_span::helper_calls(*function, source, semantics, &entrypoint_nodes) {
             if !decorated.contains(&call.helper) {
                 decorated.push(call.helper);
-                plan_helper(call, file, &names, &session.unit, &mut planner, &mut out.findings);
+                plan_helper(call, file, (semantics, &names), &session.unit, &mut planner, &mut out.findings);
             }
             let greeting = (&session, &session_id);
             greets |= plan_greeting(call, greeting, file, semantics, &names, &mut planner, &mut out.findings);
@@ -535,7 +535,7 @@ pub fn instrument(
 fn plan_helper(
     call: HelperCall,
     file: &SourceFile,
-    names: &ModuleNames,
+    (semantics, names): (&Semantics, &ModuleNames),
     unit: &str,
     planner: &mut Planner,
     findings: &mut Vec<Finding>,
@@ -546,7 +546,8 @@ fn plan_helper(
     let mut finding = Finding::new(FindingKind::Helper, position);
     finding.symbol = Some(symbol.clone());
     let mut needs = Needs::default();
-    match bounded_span::plan(call.helper, source, names, unit, file.line_ending, &mut needs) {
+    let awaited = call.call.parent().is_some_and(|p| p.kind_name() == "await");
+    match bounded_span::plan(call.helper, awaited, (source, semantics), names, unit, file.line_ending, &mut needs) {
         bounded_span::Outcome::Decorated(edit) => {
             let span = bounded_span::span_name(call.helper, source);
             finding.message = Some(format!("span {span}"));
@@ -571,6 +572,18 @@ fn plan_helper(
                 ),
             ));
             finding.message = Some("generator: not decorated".into());
+        }
+        bounded_span::Outcome::ReturnsAwaitable => {
+            findings.push(Finding::diagnostic(
+                position,
+                "VOF104",
+                format!(
+                    "`{symbol}` is a plain `def` whose result is awaited (a coroutine or a task): its work runs \
+                     after it returns, so a span decorator would end before it; make it `async def` and await \
+                     inside, or wrap the code that awaits it"
+                ),
+            ));
+            finding.message = Some("returns an awaitable: not decorated".into());
         }
     }
     findings.push(finding);

@@ -15,8 +15,9 @@
 //! ```
 //!
 //! Not applied to generators and async generators: the decorator would end
-//! the span when the generator object is created, before any iteration. They
-//! get a diagnostic instead. The decorator goes directly on the `def`, under
+//! the span when the generator object is created, before any iteration. Nor
+//! to a plain `def` whose result is awaited (a coroutine of the module's own, a
+//! task): its work runs after it returns. They get a diagnostic instead. The decorator goes directly on the `def`, under
 //! the function's own decorators (`@functools.lru_cache`, `@function_tool`),
 //! so that what they return keeps its type. A function that already has a span decorator is
 //! left alone, and so are methods and functions of other modules, and a
@@ -32,7 +33,9 @@ use crate::edit::Edit;
 use crate::python::detect::telemetry_setup::sets_up_telemetry;
 use crate::python::semantics::Semantics;
 use crate::python::syntax::NodeKind;
-use crate::python::syntax::{decorators, indentation_at, is_generator, line_start, same_scope_descendants, text};
+use crate::python::syntax::{
+    decorators, indentation_at, is_async, is_generator, line_start, same_scope_descendants, text,
+};
 use crate::python::template::{self, Layout};
 use crate::python::transforms::module_setup::{ModuleNames, Needs};
 
@@ -70,6 +73,23 @@ pub enum Outcome {
     Decorated(Edit),
     AlreadyDecorated,
     Generator,
+    /// A plain `def` whose result is awaited (a coroutine, a task): its work runs after it returns.
+    ReturnsAwaitable,
+}
+
+/// Whether a plain `def` returns an awaitable made in it: a call of an
+/// `async def` of the module, or a task or future (`asyncio.create_task(...)`,
+/// `ensure_future`, `gather`, `run_coroutine_threadsafe`).
+fn returns_awaitable(helper: Node, source: &str, semantics: &Semantics) -> bool {
+    let Some(body) = helper.field("body") else { return false };
+    semantics.same_scope(body).into_iter().filter(|n| n.kind_name() == "return_statement").any(|ret| {
+        let Some(value) = ret.named_child(0).filter(|v| v.kind_name() == "call") else { return false };
+        let Some(callee) = value.field("function") else { return false };
+        let written = text(callee, source);
+        let last = written.rsplit('.').next().unwrap_or(written);
+        matches!(last, "create_task" | "ensure_future" | "gather" | "run_coroutine_threadsafe")
+            || callee.kind_name() == "identifier" && semantics.functions.get(written).is_some_and(|f| is_async(*f))
+    })
 }
 
 /// The span name for a helper: `voice.` and its name without leading underscores.
@@ -80,7 +100,8 @@ pub fn span_name(helper: Node, source: &str) -> String {
 
 pub fn plan(
     helper: Node,
-    source: &str,
+    call_awaited: bool,
+    (source, semantics): (&str, &Semantics),
     names: &ModuleNames,
     unit: &str,
     line_ending: &str,
@@ -95,6 +116,9 @@ pub fn plan(
     }
     if is_generator(helper) {
         return Outcome::Generator;
+    }
+    if !is_async(helper) && (call_awaited || returns_awaitable(helper, source, semantics)) {
+        return Outcome::ReturnsAwaitable;
     }
     // Directly on the `def`, under the helper's own decorators: over them it
     // would wrap what they return (an `lru_cache` wrapper, a `FunctionTool`)
