@@ -52,6 +52,7 @@ pub const BOUNDED_SPAN_DECORATOR: Template = template!("bounded_span_decorator")
 pub const GREETING_DELIVERED: Template = template!("greeting_delivered");
 pub const WITH_SESSION_CONTEXT: Template = template!("with_session_context");
 pub const CONFIGURED_VALUE: Template = template!("configured_value");
+pub const LLM_ENDPOINT_PROVIDER: Template = template!("llm_endpoint_provider");
 
 pub const ALL: &[Template] = &[
     OTEL_IMPORTS,
@@ -89,6 +90,7 @@ pub const ALL: &[Template] = &[
     GREETING_DELIVERED,
     WITH_SESSION_CONTEXT,
     CONFIGURED_VALUE,
+    LLM_ENDPOINT_PROVIDER,
 ];
 
 /// Python's own dunder names, which templates use as themselves.
@@ -264,6 +266,7 @@ const KNOWN_HOLES: &[&str] = &[
     "llm_provider_name",
     "with_session_context",
     "configured_value",
+    "llm_endpoint_provider",
     "session",
     "event",
     "handler",

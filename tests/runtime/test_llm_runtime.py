@@ -536,6 +536,34 @@ def test_llm_call_in_a_shutdown_callback_from_another_module_keeps_the_session_c
     assert_counter(metric_store, "llm.tokens.output", want.output, attributes)
 
 
+def test_a_base_url_set_at_run_time_is_read_off_the_client(llm_mock, span_exporter, metric_store):
+    """`AsyncOpenAI(**settings)`: the provider is what the client's base URL says when the call is
+    made (the mock on 127.0.0.1 is a self-hosted server), never `openai` by default."""
+    before = load("endpoint_at_run_time", "before")
+    after = load("endpoint_at_run_time", "after")
+    assert asyncio.run(after.draft_reply("hi")) == asyncio.run(before.draft_reply("hi"))
+    [span] = [s for s in span_exporter.get_finished_spans() if s.name.startswith("llm.")]
+    assert span.attributes["llm.provider"] == "self_hosted"
+    attributes = six(span.attributes)
+    want = mock.EXPECTED["openai.json"]
+    assert_counter(metric_store, "llm.tokens.input", want.input, attributes)
+    assert_counter(metric_store, "llm.tokens.output", want.output, attributes)
+
+    from types import SimpleNamespace
+
+    def provider(url):
+        return after._llm_endpoint_provider(SimpleNamespace(base_url=url))
+
+    assert provider("https://api.deepseek.com/v1") == "deepseek"
+    assert provider("https://api.groq.com/openai/v1/") == "groq"
+    assert provider("https://api.openai.com/v1/") == "openai"
+    assert provider("http://localhost:11434/v1") == "ollama"
+    assert provider("http://[::1]:8000/v1") == "self_hosted"
+    assert provider("https://user@llm-gateway.acme.internal:8443/v1") == "llm-gateway.acme.internal"
+    assert provider("") == "unknown"
+    assert after._llm_endpoint_provider(object()) == "unknown"
+
+
 def test_with_session_context_passes_the_reason_as_livekit_would(llm_mock):
     """Functions and bound methods, with and without the reason parameter; names kept."""
     after = load("shutdown_summary", "after")

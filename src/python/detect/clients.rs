@@ -31,6 +31,11 @@ pub enum Shape {
     Livekit,
 }
 
+/// The provider of an openai-shaped client whose `base_url` the code sets at
+/// run time (`base_url=settings.url`, `**kwargs`): read off the client where
+/// the call is made (`_llm_endpoint_provider(client)`).
+pub const FROM_BASE_URL: &str = "from base_url";
+
 /// A resolved client: its SDK shape and the provider it talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
@@ -76,9 +81,14 @@ pub fn constructed(call: Node, source: &str, semantics: &Semantics) -> Option<Cl
         return Some(client);
     }
     let (shape, provider) = sdk_class(&semantics.callee(call, source)?)?;
-    let base_url = keyword_argument(call, "base_url", source).and_then(|u| constant_string(u, source, semantics));
+    let written = keyword_argument(call, "base_url", source);
+    let base_url = written.and_then(|u| constant_string(u, source, semantics));
+    let splat =
+        call.field("arguments").is_some_and(|a| named_children(a).iter().any(|n| n.kind_name() == "dictionary_splat"));
     let provider = match (shape, base_url) {
         (Shape::OpenAi, Some(url)) => provider_of_endpoint(url).unwrap_or_else(|| provider.to_string()),
+        // Set at run time: `base_url=settings.url`, or `**kwargs` that may hold one.
+        (Shape::OpenAi, None) if written.is_some() || splat => FROM_BASE_URL.to_string(),
         _ => provider.to_string(),
     };
     Some(Client { shape, provider })

@@ -28,6 +28,9 @@ pub struct LlmCall<'t> {
     /// The object whose `model` attribute names the model at run time (a
     /// LiveKit LLM: `.model` in 1.x; 0.x has none).
     pub model_of: Option<String>,
+    /// The client as written at the call, when its provider is read off it at
+    /// run time (`clients::FROM_BASE_URL`).
+    pub client_of: Option<String>,
     /// What the call returns.
     pub returns: Returns,
 }
@@ -148,7 +151,8 @@ fn sdk_call<'t>(
             _ => keyword_argument(args, model_arg, source),
         };
         let model_of = (client.shape == Shape::Livekit).then(|| text(object, source).to_string());
-        return Some(LlmCall { call, model, model_of, method: path.join("."), client, returns });
+        let client_of = (client.provider == clients::FROM_BASE_URL).then(|| text(object, source).to_string());
+        return Some(LlmCall { call, model, model_of, client_of, method: path.join("."), client, returns });
     }
     None
 }
@@ -424,6 +428,7 @@ fn litellm<'t>(call: Node<'t>, function: Node<'t>, source: &str, semantics: &Sem
         method: method.to_string(),
         model,
         model_of: None,
+        client_of: None,
         returns: streams(call, source),
     })
 }

@@ -51,7 +51,7 @@ use tree_sitter::Node;
 use crate::config::LlmOverride;
 use crate::edit::Edit;
 use crate::llm::operation_name;
-use crate::python::detect::clients::Shape;
+use crate::python::detect::clients::{Shape, FROM_BASE_URL};
 use crate::python::detect::llm_calls::{LlmCall, Returns};
 use crate::python::names::fresh;
 use crate::python::syntax::NodeKind;
@@ -212,7 +212,16 @@ pub fn plan(calls: &[LlmCall], cx: &Context, selected: &dyn Fn(usize) -> bool) -
         let llm_call = fresh("llm_call", &mut taken);
         let reader = reader_of(first.client.shape);
         holes.insert("span_name", quoted(&span));
-        holes.insert("provider", quoted(&first.client.provider));
+        let provider = match &first.client_of {
+            // Read off the client when the call is made: a plain name or attribute, evaluated once more.
+            Some(client) if client.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') => {
+                needs.llm_endpoint_provider = true;
+                format!("{}({client})", cx.names.llm_endpoint_provider.name)
+            }
+            _ if first.client.provider == FROM_BASE_URL => quoted("unknown"),
+            _ => quoted(&first.client.provider),
+        };
+        holes.insert("provider", provider);
         let model = match (first.model, &first.model_of) {
             (Some(m), _) if is_pure(m, source) => text(m, source).to_string(),
             // `getattr`: livekit-agents 0.x LLMs have no `model` (the response's then names it).

@@ -188,6 +188,7 @@ pub struct ModuleNames {
     pub llm_provider_name: Name,
     pub with_session_context: Name,
     pub configured_value: Name,
+    pub llm_endpoint_provider: Name,
     pub contextvars: Name,
 }
 
@@ -216,6 +217,8 @@ pub struct Needs {
     pub with_session_context: bool,
     /// `_configured_value`, reading a configured attribute expression safely.
     pub configured_value: bool,
+    /// `_llm_endpoint_provider`, for clients whose `base_url` is set at run time.
+    pub llm_endpoint_provider: bool,
     /// `import contextvars`, for functions run in an executor.
     pub contextvars: bool,
     /// Where code that runs at import first uses what the setup defines (a
@@ -236,6 +239,7 @@ impl Needs {
             && !self.framework_metrics_collected
             && !self.with_session_context
             && !self.configured_value
+            && !self.llm_endpoint_provider
             && !self.contextvars
     }
 
@@ -270,6 +274,7 @@ impl Needs {
         self.framework_metrics_collected |= other.framework_metrics_collected;
         self.with_session_context |= other.with_session_context;
         self.configured_value |= other.configured_value;
+        self.llm_endpoint_provider |= other.llm_endpoint_provider;
         self.contextvars |= other.contextvars;
         self.used_at_import = match (self.used_at_import, other.used_at_import) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -368,6 +373,7 @@ impl ModuleNames {
         let llm_provider_name = new("_llm_provider_name", taken);
         let with_session_context = new("_with_session_context", taken);
         let configured_value = new("_configured_value", taken);
+        let llm_endpoint_provider = new("_llm_endpoint_provider", taken);
         let contextvars = module("contextvars", taken);
         let mut instruments = HashMap::new();
         for instrument in Instrument::ALL {
@@ -409,6 +415,7 @@ impl ModuleNames {
             llm_provider_name,
             with_session_context,
             configured_value,
+            llm_endpoint_provider,
             contextvars,
         }
     }
@@ -439,6 +446,7 @@ impl ModuleNames {
             ("llm_provider_name", self.llm_provider_name.name.clone()),
             ("with_session_context", self.with_session_context.name.clone()),
             ("configured_value", self.configured_value.name.clone()),
+            ("llm_endpoint_provider", self.llm_endpoint_provider.name.clone()),
         ]);
         for reader in UsageReader::ALL {
             holes.insert(reader.hole(), self.usage_readers[&reader].name.clone());
@@ -544,6 +552,9 @@ pub fn plan(
         functions.push(template::CONFIGURED_VALUE);
     }
     functions.extend(needs.usage_readers.iter().map(|r| r.template()));
+    if needs.llm_endpoint_provider {
+        functions.push(template::LLM_ENDPOINT_PROVIDER);
+    }
     if needs.llm_helpers {
         functions.extend([template::LLM_CALL, template::LLM_SPAN]);
     }
