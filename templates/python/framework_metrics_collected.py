@@ -1,4 +1,4 @@
-def __framework_llm_metrics__(call_site, *, plugin=None, use_case="voice.response"):
+def __framework_llm_metrics__(call_site, *, plugin=None, model=None, use_case="voice.response"):
     """A sync `metrics_collected` handler (livekit-agents before 1.5) counting each LLM turn's tokens."""
     tenant_id = str(__otel_context__.get_value("voice_otel_fix.tenant_id") or "unknown")
 
@@ -16,7 +16,9 @@ def __framework_llm_metrics__(call_site, *, plugin=None, use_case="voice.respons
             return
         metadata = getattr(reported, "metadata", None)
         provider = getattr(metadata, "model_provider", None) or ""
-        model = getattr(metadata, "model_name", None) or ""
-        __count_framework_llm_tokens__(tokens, provider, model, plugin, tenant_id, use_case, call_site)
+        # No metadata (older livekit-agents), or "unknown" for an LLM that names no model: the code's then.
+        reported_model = getattr(metadata, "model_name", None)
+        reported_model = reported_model if reported_model not in (None, "", "unknown") else model
+        __count_framework_llm_tokens__(tokens, provider, reported_model, plugin, tenant_id, use_case, call_site)
 
     return on_metrics_collected

@@ -1,4 +1,4 @@
-def __framework_llm_usage__(call_site, *, plugin=None, use_case="voice.response"):
+def __framework_llm_usage__(call_site, *, plugin=None, model=None, use_case="voice.response"):
     """A sync `session_usage_updated` handler counting an AgentSession's LLM tokens, once each.
 
     The event carries the session's running totals per model: only what grew is counted.
@@ -19,6 +19,8 @@ def __framework_llm_usage__(call_site, *, plugin=None, use_case="voice.response"
             before = counted.get(key, (0, 0, 0))
             counted[key] = totals
             grown = tuple(max(totals[i] - before[i], 0) for i in range(3))
-            __count_framework_llm_tokens__(grown, usage.provider, usage.model, plugin, tenant_id, use_case, call_site)
+            # LiveKit says "unknown" for an LLM that names no model (one of the project's own): the code's then.
+            reported_model = usage.model if usage.model not in (None, "", "unknown") else model
+            __count_framework_llm_tokens__(grown, usage.provider, reported_model, plugin, tenant_id, use_case, call_site)
 
     return on_session_usage_updated

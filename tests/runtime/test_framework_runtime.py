@@ -345,9 +345,39 @@ def test_a_livekit_llm_of_the_projects_own_is_counted_once_per_turn(llm_mock, me
             ((attributes, _),) = got
             assert attributes["llm.call_site"] == "session" and attributes["tenant.id"] == TENANT
             # LiveKit labels an LLM of the project's own "unknown": the SDK its stream calls names it
-            assert attributes["llm.provider"] == "openai"
+            assert attributes["llm.provider"] == "openai" and attributes["llm.model"] == "gpt-4o-mini"
     for name in TOKEN_METRICS:
         assert not points(metric_store, name, after.__name__), f"{name} counted outside the session's events"
+
+
+def test_the_model_the_code_names_labels_turns_livekit_reports_without_one(llm_mock, metric_store):
+    """`model=` of the subscription (the plugin's literal `model="..."`) labels a turn whose
+    report names no model: an ``LLMMetrics`` without ``metadata`` (older livekit-agents), or
+    LiveKit's "unknown" for an LLM of the project's own."""
+    from types import SimpleNamespace
+
+    metrics_module = load("session_turns_metrics", "after")
+    token = otel_context.attach(otel_context.set_value(TENANT_KEY, TENANT))
+    try:
+        handler = metrics_module._framework_llm_metrics("session", plugin="openai", model="gpt-4o-mini")
+    finally:
+        otel_context.detach(token)
+    reported = SimpleNamespace(type="llm_metrics", prompt_tokens=7, completion_tokens=3, prompt_cached_tokens=0)
+    handler(SimpleNamespace(metrics=reported))
+    [(attributes, value)] = points(metric_store, "llm.tokens.input", metrics_module.__name__)
+    assert value == 7 and attributes["llm.model"] == "gpt-4o-mini" and attributes["llm.provider"] == "openai"
+    # A model LiveKit reports wins.
+    reported.metadata = SimpleNamespace(model_provider="api.openai.com", model_name="gpt-4.1")
+    handler(SimpleNamespace(metrics=reported))
+    models = {a["llm.model"]: v for a, v in points(metric_store, "llm.tokens.input", metrics_module.__name__)}
+    assert models == {"gpt-4o-mini": 7, "gpt-4.1": 7}
+
+    usage_module = load(CASE, "after")
+    handler = usage_module._framework_llm_usage("session", plugin="openai", model="gpt-4o-mini")
+    usage = SimpleNamespace(type="llm_usage", provider="unknown", model="unknown", input_tokens=11, output_tokens=2, input_cached_tokens=0)
+    handler(SimpleNamespace(usage=SimpleNamespace(model_usage=[usage])))
+    [(attributes, value)] = points(metric_store, "llm.tokens.input", usage_module.__name__)
+    assert value == 11 and attributes["llm.model"] == "gpt-4o-mini" and attributes["llm.provider"] == "openai"
 
 
 def test_tenant_is_read_when_the_session_subscribes(llm_mock, metric_store, monkeypatch):

@@ -12,7 +12,7 @@
 //! ```python
 //! # after
 //!     session = AgentSession(llm=openai.LLM(model="gpt-4o-mini"), stt=deepgram.STT())
-//!     session.on("session_usage_updated", _framework_llm_usage("session", plugin="openai", use_case="voice.response"))
+//!     session.on("session_usage_updated", _framework_llm_usage("session", plugin="openai", model="gpt-4o-mini", use_case="voice.response"))
 //!     await session.start(agent=Assistant(), room=ctx.room)
 //! ```
 //!
@@ -22,7 +22,8 @@
 //! sees one report per turn. Either way each session is counted once, whatever
 //! agents or `AgentTask`s run in it. `plugin` is the LiveKit plugin that built
 //! the LLM: where LiveKit's provider label is a proxy's or self-hosted host,
-//! it names the provider instead. The tenant is read from the session's
+//! it names the provider instead; `model` is the model the code built it for
+//! (literally), the label where LiveKit reports none. The tenant is read from the session's
 //! context when the handler is made. Handlers are sync: LiveKit refuses async ones.
 //!
 //! A session made in a `with` (`async with AgentSession(...) as session:`) is
@@ -54,6 +55,10 @@ pub struct SessionCreation<'t> {
     pub form: Form<'t>,
     /// The plugin that built its LLM, when the code says.
     pub plugin: Option<String>,
+    /// The model that LLM was built for, when the code says it literally: the
+    /// label when LiveKit reports none (livekit-agents 1.0/1.1's metrics, an
+    /// LLM of the project's own).
+    pub model: Option<String>,
 }
 
 /// How the session is held, which says where the subscription goes.
@@ -92,18 +97,22 @@ pub fn sessions<'t>(source: &str, semantics: &Semantics<'t>) -> (Vec<SessionCrea
                 .field("function")
                 .is_some_and(|f| f.kind_name() == "identifier" && subclasses.contains(&text(f, source)))
     });
-    let mut agents_plugin: Option<Option<String>> = None;
+    let mut agents_llm: Option<(Option<String>, Option<String>)> = None;
     for call in agent_sessions {
         let Some((statement, form)) = held(call) else {
             unheld.push(call);
             continue;
         };
-        let plugin = match keyword_argument(call, "llm", source) {
-            Some(llm) => plugin_of(call, llm, source, semantics),
-            // The LLM may be the agents' (`Agent(llm=...)`, `super().__init__(llm=...)`): the one plugin they use.
-            None => agents_plugin.get_or_insert_with(|| agents_plugin_of(source, semantics)).clone(),
+        let (plugin, model) = match keyword_argument(call, "llm", source) {
+            Some(llm) => (plugin_of(call, llm, source, semantics), model_of(call, llm, source, semantics)),
+            // The LLM may be the agents' (`Agent(llm=...)`, `super().__init__(llm=...)`): the one they all use.
+            None => agents_llm
+                .get_or_insert_with(|| {
+                    (agents_of(source, semantics, plugin_of), agents_of(source, semantics, model_of))
+                })
+                .clone(),
         };
-        creations.push(SessionCreation { statement, form, plugin });
+        creations.push(SessionCreation { statement, form, plugin, model });
     }
     (creations, unheld)
 }
@@ -177,54 +186,106 @@ fn session_subclasses<'s>(source: &'s str, semantics: &Semantics) -> Vec<&'s str
     out
 }
 
+/// What `read` says of the LLM an `llm=` argument given to `call` names: its
+/// construction there (`openai.LLM(...)`), or the constructions assigned to the
+/// name earlier in the same scope (`llm = openai.LLM(...)`; in branches, only
+/// where every one says the same).
+fn of_llm(
+    call: Node,
+    llm: Node,
+    source: &str,
+    semantics: &Semantics,
+    read: &dyn Fn(Node) -> Option<String>,
+) -> Option<String> {
+    match llm.kind_name() {
+        "call" => read(llm),
+        "identifier" => {
+            let said: Vec<Option<String>> = semantics
+                .values_before(call, text(llm, source), source)
+                .into_iter()
+                .map(|value| (value.kind_name() == "call").then(|| read(value)).flatten())
+                .collect();
+            let first = said.first()?.clone();
+            said.iter().all(|p| *p == first).then_some(first).flatten()
+        }
+        _ => None,
+    }
+}
+
 /// The plugin of an `llm=` argument given to `call`.
 fn plugin_of(call: Node, llm: Node, source: &str, semantics: &Semantics) -> Option<String> {
     match llm.kind_name() {
-        "call" => livekit_llm(llm, source, semantics).or_else(|| own_llm_provider(llm, source, semantics)),
-        // `llm = openai.LLM(...)` earlier in the same scope; assigned in branches (`if ...: llm =
-        // google.LLM() else: llm = openai.LLM()`), only where every branch's plugin is the same.
-        "identifier" => {
-            let plugins: Vec<Option<String>> = semantics
-                .values_before(call, text(llm, source), source)
-                .into_iter()
-                .map(|value| (value.kind_name() == "call").then(|| livekit_llm(value, source, semantics)).flatten())
-                .collect();
-            let first = plugins.first()?.clone();
-            plugins.iter().all(|p| *p == first).then_some(first).flatten()
-        }
         // LiveKit inference: "openai/gpt-4.1-mini"
         "string" => string_value(llm, source).and_then(|m| m.split_once('/')).map(|(vendor, _)| vendor.to_string()),
-        _ => None,
+        _ => of_llm(call, llm, source, semantics, &|construction| {
+            livekit_llm(construction, source, semantics).or_else(|| own_llm_provider(construction, source, semantics))
+        }),
     }
+}
+
+/// The model of an `llm=` argument given to `call`, when written as a literal:
+/// a plugin's `model="..."`, or the model its own LiveKit LLM's SDK calls name.
+fn model_of(call: Node, llm: Node, source: &str, semantics: &Semantics) -> Option<String> {
+    of_llm(call, llm, source, semantics, &|construction| {
+        if livekit_llm(construction, source, semantics).is_some() {
+            keyword_argument(construction, "model", source).and_then(|m| string_value(m, source)).map(str::to_string)
+        } else {
+            own_llm_calls(construction, source, semantics)
+                .into_iter()
+                .map(|c| c.model.and_then(|m| string_value(m, source)).map(str::to_string))
+                .reduce(|a, b| if a == b { a } else { None })
+                .flatten()
+        }
+    })
 }
 
 /// `ShopLLM()`, a LiveKit LLM of the module's own (`reported_by_livekit_llm`):
 /// the provider of the SDK calls its classes make, when they all use one.
 fn own_llm_provider(call: Node, source: &str, semantics: &Semantics) -> Option<String> {
-    let class = call.field("function").filter(|f| f.kind_name() == "identifier")?;
-    if !is_livekit_llm_class(*semantics.classes.get(text(class, source))?, source, semantics) {
-        return None;
-    }
-    let mut providers = crate::python::detect::llm_calls::find(source, semantics)
-        .into_iter()
-        .filter(|c| reported_by_livekit_llm(c.call, source, semantics).is_some())
-        .map(|c| c.client.provider);
-    let first = providers.next()?;
-    providers.all(|p| p == first).then_some(first)
+    own_llm_calls(call, source, semantics).into_iter().map(|c| Some(c.client.provider)).reduce(|a, b| {
+        if a == b {
+            a
+        } else {
+            None
+        }
+    })?
 }
 
-/// The plugin of the LLMs the module gives its agents (`llm=` of any call but
-/// an `AgentSession`'s), when they all use one.
-fn agents_plugin_of(source: &str, semantics: &Semantics) -> Option<String> {
-    let mut plugins = semantics.calls.iter().filter_map(|call| {
+/// The SDK calls of the module's own LiveKit LLM classes, when `call` makes one of them.
+fn own_llm_calls<'t>(
+    call: Node,
+    source: &str,
+    semantics: &Semantics<'t>,
+) -> Vec<crate::python::detect::llm_calls::LlmCall<'t>> {
+    let own = call
+        .field("function")
+        .filter(|f| f.kind_name() == "identifier")
+        .and_then(|class| semantics.classes.get(text(class, source)))
+        .is_some_and(|class| is_livekit_llm_class(*class, source, semantics));
+    if !own {
+        return Vec::new();
+    }
+    let mut calls = crate::python::detect::llm_calls::find(source, semantics);
+    calls.retain(|c| reported_by_livekit_llm(c.call, source, semantics).is_some());
+    calls
+}
+
+/// What `of` says of the LLMs the module gives its agents (`llm=` of any call
+/// but an `AgentSession`'s), when it says the same of all.
+fn agents_of(
+    source: &str,
+    semantics: &Semantics,
+    of: fn(Node, Node, &str, &Semantics) -> Option<String>,
+) -> Option<String> {
+    let mut said = semantics.calls.iter().filter_map(|call| {
         let llm = keyword_argument(*call, "llm", source)?;
         if semantics.callee(*call, source).is_some_and(|q| is_livekit_agents(&q, &["AgentSession"])) {
             return None;
         }
-        plugin_of(*call, llm, source, semantics)
+        of(*call, llm, source, semantics)
     });
-    let first = plugins.next()?;
-    plugins.all(|p| p == first).then_some(first)
+    let first = said.next()?;
+    said.all(|p| p == first).then_some(first)
 }
 
 /// The statement that makes the session `call` builds, and how it holds it.
@@ -292,6 +353,10 @@ pub fn plan(
     holes.insert("event", format!("\"{event}\""));
     holes.insert("handler", handler);
     holes.insert("plugin", creation.plugin.as_ref().map_or("None".to_string(), |p| format!("\"{p}\"")));
+    // A model name as written, when it needs no escaping (they never do).
+    let model =
+        creation.model.as_ref().filter(|m| m.chars().all(|c| c.is_ascii_alphanumeric() || "-._:/@".contains(c)));
+    holes.insert("model", model.map_or("None".to_string(), |m| format!("\"{m}\"")));
     holes.insert("use_case", format!("\"{}\"", cx.use_case));
     let shifted = |at: usize, indent: &str| {
         let mut indent = indent.to_string();
