@@ -113,6 +113,12 @@ pub const TOOL_DIAGNOSTICS: &[Rule] = &[
         "## What it does\nReports a statement holding several LLM calls whose providers or models differ (`await asyncio.gather(mistral.chat.complete_async(...), co.chat(...))`).\n\n## Why is this not rewritten?\nA call site's span wraps its statement: one span over both would carry the first call's provider and model, and read every response with the first provider's usage reader, so the other call's tokens would be lost or counted under the wrong model. Calls of one provider and model in a statement share a span, their tokens summed.\n\n## Example\n```python\n    a, b = await asyncio.gather(\n        mistral.chat.complete_async(model=\"mistral-small-latest\", messages=m),\n        co.chat(model=\"command-a-03-2025\", messages=m),\n    )\n```\n\nUse instead: a helper per call (`async def ask_mistral(m): ...`), gathered; each call then gets its own span.",
     ),
     notice(
+        "VOF118",
+        "azure-stream-usage-not-asked",
+        "An Azure OpenAI stream that does not ask for its usage",
+        "## What it does\nReports a streaming Chat Completions call on an Azure OpenAI client (`AzureOpenAI`, `AsyncAzureOpenAI`, or an openai client whose `base_url` is an `*.openai.azure.com` host) without `stream_options={\"include_usage\": True}`. The call is still wrapped in its span.\n\n## Why is this not rewritten?\nOn OpenAI and the openai-compatible vendors the tool adds `stream_options={\"include_usage\": True}` so that the last chunk carries the usage. Azure OpenAI accepts that argument only from api-version 2024-09-01-preview on; earlier api-versions, still widely pinned, answer `400 Unrecognized request argument supplied: stream_options`. The api-version is often read from configuration, so the tool cannot tell: it leaves the request as it is, and the stream's tokens are not counted.\n\n## Example\n```python\nclient = AsyncAzureOpenAI(api_version=\"2024-02-01\")\nstream = await client.chat.completions.create(model=deployment, messages=m, stream=True)\n```\n\nUse instead: with api-version 2024-09-01-preview or later, `stream_options={\"include_usage\": True}` in the call; the tool then reads the usage from the last chunk.",
+    ),
+    notice(
         "VOF121",
         "agent-session-usage-not-subscribable",
         "An AgentSession whose usage events cannot be subscribed to",

@@ -50,6 +50,7 @@ rule_snapshot!(vof114_call_in_elif_condition, "VOF114_call_in_elif_condition");
 rule_snapshot!(vof114_call_runs_later, "VOF114_call_runs_later");
 rule_snapshot!(vof105_vof122_agent_0x, "VOF105_VOF122_agent_0x");
 rule_snapshot!(vof116_unknown_client, "VOF116_unknown_client");
+rule_snapshot!(vof118_azure_stream_usage, "VOF118_azure_stream_usage");
 rule_snapshot!(vof117_mixed_calls_in_one_statement, "VOF117_mixed_calls_in_one_statement");
 rule_snapshot!(suppressions, "suppressions");
 

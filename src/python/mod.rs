@@ -438,7 +438,19 @@ pub fn instrument(
         finding.model =
             call.model.map(|m| syntax::string_value(m, source).unwrap_or(syntax::text(m, source)).to_string());
         match outcome {
-            llm_span::Outcome::Instrumented { span } => finding.message = Some(format!("span {span}")),
+            llm_span::Outcome::Instrumented { span } => {
+                finding.message = Some(format!("span {span}"));
+                if llm_span::azure_usage_not_asked(call, source) {
+                    out.findings.push(Finding::diagnostic(
+                        position,
+                        "VOF118",
+                        "this Azure OpenAI stream does not ask for its usage, and `stream_options={\"include_usage\": \
+                         True}` is not added for it (api-versions before 2024-09-01-preview reject it): its tokens \
+                         are not counted; add it yourself if your api-version takes it"
+                            .to_string(),
+                    ));
+                }
+            }
             llm_span::Outcome::AlreadyInstrumented => finding.message = Some("already instrumented".into()),
             llm_span::Outcome::Unsafe { code, message } => {
                 finding.message = Some("not instrumented".into());

@@ -672,9 +672,21 @@ fn check_include_usage(call: &LlmCall, consumer: Node, source: &str) -> Result<(
 }
 
 fn needs_include_usage(call: &LlmCall, source: &str) -> bool {
+    usage_not_asked(call, source) && call.client.provider != "azure_openai"
+}
+
+/// A stream that carries its usage only when asked, and is not asked.
+fn usage_not_asked(call: &LlmCall, source: &str) -> bool {
     matches!(call.returns, Returns::Stream | Returns::StreamManager)
         && reports_usage_only_when_asked(call)
         && keyword_argument(call.call, "stream_options", source).is_none()
+}
+
+/// An Azure OpenAI stream that does not ask for its usage: the option is not
+/// added (Azure's api-versions before 2024-09-01-preview reject
+/// `stream_options` with a 400), so its tokens are not counted (VOF118).
+pub fn azure_usage_not_asked(call: &LlmCall, source: &str) -> bool {
+    call.client.provider == "azure_openai" && usage_not_asked(call, source)
 }
 
 /// Chat Completions and legacy text completions streams (openai-shaped SDKs
