@@ -100,10 +100,11 @@ pub fn words(name: &str) -> Vec<String> {
         let boundary = c.is_uppercase()
             && !word.is_empty()
             && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
-        if c == '_' || c == '.' || boundary {
+        let separator = !c.is_alphanumeric();
+        if separator || boundary {
             push(&mut word, capitals);
             capitals = true;
-            if c == '_' || c == '.' {
+            if separator {
                 continue;
             }
         }
@@ -111,6 +112,8 @@ pub fn words(name: &str) -> Vec<String> {
         word.push(c);
     }
     push(&mut word, capitals);
+    // Numbers say nothing of the operation (`2-1_invoke-converse.py`, `step1`).
+    words.retain(|w| !w.chars().all(|c| c.is_ascii_digit()));
     words
 }
 
@@ -188,6 +191,8 @@ pub fn provider_from_base_url(url: &str) -> Option<&'static str> {
         ("azure.com", "azure_openai"),
         ("mistral.ai", "mistral"),
         ("generativelanguage.googleapis.com", "google"),
+        // Vertex AI's openai-compatible endpoint, one host per region.
+        ("aiplatform.googleapis.com", "google"),
         ("api.openai.com", "openai"),
     ]
     .into_iter()
@@ -227,6 +232,10 @@ mod tests {
         assert_eq!(words("HTTPServer"), ["http", "server"]);
         assert_eq!(words("DeepSeekRAGSummarizer"), ["deepseek", "rag", "summarizer"]);
         assert_eq!(words("ACMEBot"), ["acme", "bot"]);
+        // File names as modules: dashes and numbers are not words.
+        assert_eq!(words("2-1_invoke-converse"), ["invoke", "converse"]);
+        assert_eq!(operation_name("", &["", "chat-post"]), "post");
+        assert_eq!(operation_name("", &["", "1"]), "call");
         assert_eq!(operation_name("generate_response", &["OpenAILLMProvider", "openai_provider"]), "call");
         assert_eq!(operation_name("respond", &["DeepSeekLLMTriage"]), "respond");
     }
@@ -238,6 +247,9 @@ mod tests {
         assert_eq!(provider_from_base_url("https://api.cerebras.ai/v1"), Some("cerebras"));
         assert_eq!(provider_from_base_url("https://api.anthropic.com/v1/"), Some("anthropic"));
         assert_eq!(provider_from_base_url("https://api.cohere.ai/compatibility/v1"), Some("cohere"));
+        let vertex =
+            "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi";
+        assert_eq!(provider_from_base_url(vertex), Some("google"));
         let endpoint = |url: &str| provider_of_endpoint(url);
         assert_eq!(endpoint("https://api.groq.com/openai/v1").as_deref(), Some("groq"));
         assert_eq!(endpoint("http://localhost:11434/v1").as_deref(), Some("ollama"));

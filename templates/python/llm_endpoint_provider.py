@@ -19,6 +19,7 @@ def __llm_endpoint_provider__(client):
         "azure.com": "azure_openai",
         "mistral.ai": "mistral",
         "generativelanguage.googleapis.com": "google",
+        "aiplatform.googleapis.com": "google",
         "api.openai.com": "openai",
     }
     for host, vendor in vendors.items():

@@ -150,11 +150,27 @@ fn sdk_call<'t>(
             }
             _ => keyword_argument(args, model_arg, source),
         };
+        // `invoke_model` also runs Bedrock's embedding and image models: no chat tokens to count.
+        let written_model = model.and_then(|m| match m.kind_name() {
+            "identifier" => string_value(*semantics.assignments.get(text(m, source))?, source),
+            _ => string_value(m, source),
+        });
+        if client.shape == Shape::Bedrock && written_model.is_some_and(not_a_text_model) {
+            return None;
+        }
         let model_of = (client.shape == Shape::Livekit).then(|| text(object, source).to_string());
         let client_of = (client.provider == clients::FROM_BASE_URL).then(|| text(object, source).to_string());
         return Some(LlmCall { call, model, model_of, client_of, method: path.join("."), client, returns });
     }
     None
+}
+
+/// A Bedrock model that does not generate text (`amazon.titan-embed-text-v2:0`,
+/// `cohere.embed-english-v3`, `stability.sd3-large-v1:0`, `amazon.titan-image-generator-v2:0`,
+/// `amazon.nova-canvas-v1:0`, `amazon.nova-reel-v1:0`).
+fn not_a_text_model(model: &str) -> bool {
+    let model = model.to_ascii_lowercase();
+    ["embed", "image", "stability.", "nova-canvas", "nova-reel", "rerank"].iter().any(|word| model.contains(word))
 }
 
 /// Calls that only a provider SDK makes (`x.chat.completions.create(...)`,
