@@ -149,12 +149,15 @@ pub fn agents_0x<'t>(source: &str, semantics: &Semantics<'t>) -> Vec<Node<'t>> {
 /// provider call is not counted again.
 pub fn reported_by_livekit_llm<'s>(call: Node, source: &'s str, semantics: &Semantics) -> Option<&'s str> {
     let class = crate::python::syntax::enclosing_class(call)?;
-    let livekit_llm = is_livekit_llm_class(class, source, semantics);
-    let reports_usage = semantics.calls.iter().any(|c| {
-        c.field("function").is_some_and(|f| text(f, source).ends_with("CompletionUsage"))
-            && semantics.callee(*c, source).is_some_and(|q| q.starts_with("livekit.agents."))
-    });
-    (livekit_llm && reports_usage).then(|| class.field("name").map_or("", |n| text(n, source)))
+    // The module's calls are read only for a call in a LiveKit LLM class (every LLM call of a file asks).
+    let reports_usage = || {
+        semantics.calls.iter().any(|c| {
+            c.field("function").is_some_and(|f| text(f, source).ends_with("CompletionUsage"))
+                && semantics.callee(*c, source).is_some_and(|q| q.starts_with("livekit.agents."))
+        })
+    };
+    (is_livekit_llm_class(class, source, semantics) && reports_usage())
+        .then(|| class.field("name").map_or("", |n| text(n, source)))
 }
 
 /// Whether a class subclasses livekit's `llm.LLM` or `llm.LLMStream`.
